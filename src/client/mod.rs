@@ -1,0 +1,1 @@
+//! The console side of the API: HTTP client, sync engine, local cache.

@@ -1,0 +1,152 @@
+//! Resolving what people call places to the canonical district and
+//! neighbourhood names: folded matching over names and aliases.
+
+use std::collections::HashMap;
+
+use super::reference::Places;
+use super::text::fold;
+
+/// A canonical place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceRef {
+    pub district_code: String,
+    pub district: String,
+    pub neighbourhood: String,
+    pub population: u32,
+}
+
+/// Lookup tables over the shipped (or admin-edited) place list.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    /// folded district name or code → (code, name)
+    districts: HashMap<String, (String, String)>,
+    /// folded neighbourhood name or alias → places with that name
+    neighbourhoods: HashMap<String, Vec<PlaceRef>>,
+    /// longest neighbourhood name, in words
+    max_words: usize,
+}
+
+impl Gazetteer {
+    pub fn new(places: &Places) -> Gazetteer {
+        let mut districts = HashMap::new();
+        let mut neighbourhoods: HashMap<String, Vec<PlaceRef>> = HashMap::new();
+        let mut max_words = 1;
+        for d in &places.districts {
+            districts.insert(fold(&d.name), (d.code.clone(), d.name.clone()));
+            districts.insert(fold(&d.code), (d.code.clone(), d.name.clone()));
+            for n in &d.neighbourhoods {
+                let place = PlaceRef {
+                    district_code: d.code.clone(),
+                    district: d.name.clone(),
+                    neighbourhood: n.name.clone(),
+                    population: n.population.unwrap_or(0),
+                };
+                for name in std::iter::once(&n.name).chain(&n.aliases) {
+                    let key = fold(name);
+                    max_words = max_words.max(key.split(' ').count());
+                    let entry = neighbourhoods.entry(key).or_default();
+                    if !entry.contains(&place) {
+                        entry.push(place.clone());
+                    }
+                }
+            }
+        }
+        for list in neighbourhoods.values_mut() {
+            list.sort_by(|a, b| b.population.cmp(&a.population));
+        }
+        Gazetteer { districts, neighbourhoods, max_words }
+    }
+
+    /// The shipped Gaziantep list, built once.
+    pub fn shipped() -> &'static Gazetteer {
+        static G: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
+        G.get_or_init(|| Gazetteer::new(&super::reference::shipped_places()))
+    }
+
+    /// A district by code or name in any case or spelling: `(code, name)`.
+    pub fn district(&self, input: &str) -> Option<(&str, &str)> {
+        self.districts.get(&fold(input)).map(|(c, n)| (c.as_str(), n.as_str()))
+    }
+
+    /// Resolves a neighbourhood (name or alias) within a district.
+    pub fn neighbourhood(&self, district: &str, input: &str) -> Option<&PlaceRef> {
+        let (code, _) = self.district(district)?;
+        let key = strip_suffix_word(&fold(input));
+        self.neighbourhoods.get(key)?.iter().find(|p| p.district_code == code)
+    }
+
+    /// Finds a neighbourhood named inside free text ("karatas mh 12 sk"),
+    /// preferring one in a district the text also names. Returns the place
+    /// and the words left over.
+    pub fn find_in_text(&self, folded: &str) -> Option<(&PlaceRef, Vec<String>)> {
+        let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        let named_district = words.iter().find_map(|w| self.districts.get(*w)).map(|(c, _)| c.clone());
+        for len in (1..=self.max_words.min(words.len())).rev() {
+            for start in 0..=words.len() - len {
+                let key = words[start..start + len].join(" ");
+                if let Some(list) = self.neighbourhoods.get(&key) {
+                    let place = named_district
+                        .as_ref()
+                        .and_then(|d| list.iter().find(|p| &p.district_code == d))
+                        .unwrap_or(&list[0]);
+                    let rest = words[..start]
+                        .iter()
+                        .chain(&words[start + len..])
+                        .filter(|w| !is_place_word(w) && self.districts.get(**w).is_none())
+                        .map(|w| w.to_string())
+                        .collect();
+                    return Some((place, rest));
+                }
+            }
+        }
+        None
+    }
+
+    /// All places, for fuzzy pickers: (folded key, place).
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &PlaceRef)> {
+        self.neighbourhoods.iter().flat_map(|(k, v)| v.iter().map(move |p| (k.as_str(), p)))
+    }
+}
+
+/// Words that only say "this is a neighbourhood/street".
+fn is_place_word(w: &str) -> bool {
+    matches!(w, "mh" | "mah" | "mahalle" | "mahallesi")
+}
+
+fn strip_suffix_word(s: &str) -> &str {
+    for suffix in [" mahallesi", " mahalle", " mah", " mh"] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            return rest;
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_districts_in_any_spelling() {
+        let g = Gazetteer::shipped();
+        assert_eq!(g.district("sehitkamil"), Some(("SEHITKAMIL", "Şehitkamil")));
+        assert_eq!(g.district("ŞAHİNBEY").map(|d| d.0), Some("SAHINBEY"));
+        assert_eq!(g.district("İstanbul"), None);
+    }
+
+    #[test]
+    fn resolves_neighbourhoods_without_turkish_letters() {
+        let g = Gazetteer::shipped();
+        let p = g.neighbourhood("SAHINBEY", "karatas mahallesi").expect("Karataş");
+        assert_eq!(p.neighbourhood, "Karataş");
+        assert!(g.neighbourhood("SAHINBEY", "Atlantis").is_none());
+    }
+
+    #[test]
+    fn finds_a_neighbourhood_in_free_text() {
+        let g = Gazetteer::shipped();
+        let (p, rest) = g.find_in_text(&fold("karatas mh 12 sk")).expect("found");
+        assert_eq!(p.neighbourhood, "Karataş");
+        assert_eq!(rest, vec!["12".to_string(), "sk".to_string()]);
+    }
+}

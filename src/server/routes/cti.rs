@@ -1,0 +1,40 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+
+use crate::domain::phone::Phone;
+use crate::domain::query::CallerQuery;
+use crate::domain::search::CitizenQuery;
+use crate::protocol::{CtiCall, ServerEvent};
+use crate::server::AppState;
+use crate::server::auth::AuthUser;
+use crate::server::error::{ApiError, ApiJson};
+use crate::server::service::clean_text;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/cti/calls", post(call))
+}
+
+/// The phone system reports a call; the console logged in at the extension
+/// gets a screen pop with the matching citizen, if one is known.
+#[utoipa::path(post, path = "/api/v1/cti/calls", tag = "cti", request_body = CtiCall, security(("bearer" = [])),
+    responses((status = 202, description = "Screen pop sent"), (status = 422, body = crate::protocol::ErrorBody)))]
+pub async fn call(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    ApiJson(body): ApiJson<CtiCall>,
+) -> Result<StatusCode, ApiError> {
+    let extension = clean_text("extension", &body.extension, 20, false)?;
+    let ani = clean_text("ani", &body.ani, 40, false)?;
+    // A withheld or short-code ANI still pops, with no citizen.
+    let citizen_id = match Phone::parse(&ani) {
+        Ok(p) => {
+            let q = CitizenQuery { parsed: CallerQuery::Phone(p), place: None };
+            state.store.search_citizens(&q, 1).await?.first().map(|h| h.citizen.id)
+        }
+        Err(_) => None,
+    };
+    state.events.publish(ServerEvent::ScreenPop { extension, ani, event: body.event, citizen_id });
+    Ok(StatusCode::ACCEPTED)
+}

@@ -1,0 +1,172 @@
+//! Persistence. Handlers and the service layer see only the [`Store`] and
+//! [`StoreTx`] traits, so a PostgreSQL implementation drops in beside the
+//! SQLite one without touching them. Business rules live in `service`, not
+//! here: a store loads, saves and counts.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
+
+use super::auth::AuthUser;
+use crate::domain::status::Role;
+use crate::protocol::{Change, Citizen, CitizenHit, Outcome, Request, RequestPage, TimelineEvent, UserInfo};
+
+pub type Result<T> = anyhow::Result<T>;
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub info: UserInfo,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub units: Vec<String>,
+    pub extension: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub username: String,
+    pub device_id: Uuid,
+    pub device_name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked: bool,
+    /// The first characters of the token hash, to name a token to revoke.
+    pub hash_prefix: String,
+}
+
+/// One audit-log entry. The store chains each entry's hash to the previous
+/// one, so an edited or deleted row breaks the chain.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub detail: String,
+}
+
+/// Filters for `GET /requests`.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub units: Vec<String>,
+    pub statuses: Vec<String>,
+    pub category: Option<String>,
+    pub district: Option<String>,
+    pub citizen_id: Option<Uuid>,
+    /// Free text over tracking number and description (folded match).
+    pub q: Option<String>,
+    /// Only requests with an id below this (uuid v7 ids sort by time).
+    pub before_id: Option<Uuid>,
+    pub limit: u32,
+}
+
+/// The kind of a changed entity in the change feed.
+pub const CITIZEN: &str = "citizen";
+pub const REQUEST: &str = "request";
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Starts a write transaction. On SQLite writers are serialised
+    /// (`BEGIN IMMEDIATE` on one writer connection).
+    async fn begin(&self) -> Result<Box<dyn StoreTx>>;
+
+    // Users and tokens.
+    async fn authenticate(&self, token_hash: &str) -> Result<Option<AuthUser>>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>>;
+    async fn user_by_extension(&self, extension: &str) -> Result<Option<UserInfo>>;
+    async fn create_user(&self, user: NewUser) -> Result<UserInfo>;
+    async fn list_users(&self) -> Result<Vec<UserInfo>>;
+    async fn insert_token(&self, token_hash: &str, user_id: Uuid, device_id: Uuid, device_name: &str) -> Result<()>;
+    async fn list_tokens(&self) -> Result<Vec<TokenInfo>>;
+    /// Revokes the tokens whose hash starts with `hash_prefix`, or all of a
+    /// user's tokens when `username` is given. Returns how many.
+    async fn revoke_tokens(&self, username: Option<&str>, hash_prefix: Option<&str>) -> Result<u64>;
+
+    // Reads.
+    async fn citizen(&self, id: Uuid) -> Result<Option<Citizen>>;
+    async fn search_citizens(&self, query: &crate::domain::search::CitizenQuery, limit: usize) -> Result<Vec<CitizenHit>>;
+    async fn request(&self, id: Uuid) -> Result<Option<Request>>;
+    async fn request_by_tracking(&self, tracking_no: &str) -> Result<Option<Request>>;
+    async fn list_requests(&self, filter: &RequestFilter) -> Result<RequestPage>;
+    /// Changes after `since`, oldest first: `(changes, next cursor, has_more)`.
+    async fn pull(&self, since: i64, limit: u32) -> Result<(Vec<Change>, i64, bool)>;
+    async fn current_seq(&self) -> Result<i64>;
+    /// Identifies this database's change history; a client holding another
+    /// epoch's cursor must re-download.
+    async fn epoch(&self) -> Result<String>;
+    /// Appends read-audit entries (views of personal data) in one batch.
+    async fn append_audit(&self, entries: Vec<AuditEntry>) -> Result<()>;
+    /// Checks the audit hash chain; returns the number of entries verified.
+    async fn verify_audit_chain(&self) -> Result<u64>;
+}
+
+/// A write transaction. Dropping it without `commit` rolls back.
+#[async_trait]
+pub trait StoreTx: Send {
+    async fn processed(&mut self, device_id: Uuid, mutation_id: Uuid) -> Result<Option<Outcome>>;
+    async fn mark_processed(&mut self, device_id: Uuid, mutation_id: Uuid, outcome: &Outcome) -> Result<()>;
+    /// The next change sequence number, assigned in commit order: a counter
+    /// row updated inside this transaction, never a free-running sequence.
+    async fn next_seq(&mut self) -> Result<i64>;
+    async fn record_change(&mut self, seq: i64, entity: &str, id: Uuid) -> Result<()>;
+    /// Reserves `n` tracking-number serials; returns the first.
+    async fn allocate_serials(&mut self, n: u32) -> Result<u32>;
+    async fn record_serial_block(&mut self, device_id: Uuid, start: u32, end: u32) -> Result<()>;
+    async fn device_owns_serial(&mut self, device_id: Uuid, serial: u32) -> Result<bool>;
+
+    async fn citizen(&mut self, id: Uuid) -> Result<Option<Citizen>>;
+    async fn put_citizen(&mut self, citizen: &Citizen) -> Result<()>;
+    /// The request without its timeline.
+    async fn request(&mut self, id: Uuid) -> Result<Option<Request>>;
+    async fn request_id_by_tracking(&mut self, tracking_no: &str) -> Result<Option<Uuid>>;
+    async fn put_request(&mut self, request: &Request) -> Result<()>;
+    async fn append_event(&mut self, request_id: Uuid, seq: i64, event: &TimelineEvent) -> Result<()>;
+    async fn timeline(&mut self, request_id: Uuid) -> Result<Vec<TimelineEvent>>;
+    /// Units the request has been with, in order.
+    async fn units_visited(&mut self, request_id: Uuid) -> Result<Vec<String>>;
+    async fn audit(&mut self, entry: AuditEntry) -> Result<()>;
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Opens the store named by a URL: `sqlite://PATH` (created if missing).
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::open(std::path::Path::new(path)).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        anyhow::bail!("PostgreSQL support is not built into this version; use sqlite://PATH")
+    } else {
+        anyhow::bail!("unsupported database URL '{url}': expected sqlite://PATH")
+    }
+}
+
+pub fn to_millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Hash of one audit entry chained to the previous hash.
+pub fn audit_hash(prev: &str, e: &AuditEntry) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [prev, &to_millis(e.at).to_string(), &e.actor, &e.action, &e.entity, &e.entity_id, &e.detail] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}

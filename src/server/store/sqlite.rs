@@ -1,0 +1,945 @@
+//! The SQLite store: one file, WAL, one writer connection (`BEGIN IMMEDIATE`)
+//! and a small pool of readers.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Row, Sqlite, SqlitePool, Transaction};
+use uuid::Uuid;
+
+use super::{
+    AuditEntry, CITIZEN, NewUser, REQUEST, RequestFilter, Result, Store, StoreTx, TokenInfo, UserRecord, audit_hash,
+    from_millis, to_millis,
+};
+use crate::domain::model::{Channel, Priority, RequestType};
+use crate::domain::query::CallerQuery;
+use crate::domain::status::{Role, Status};
+use crate::domain::text;
+use crate::protocol::{
+    Address, Change, Citizen, CitizenHit, Entity, EventKind, Location, MatchKind, Outcome, Request, RequestPage,
+    TimelineEvent, UserInfo,
+};
+use crate::server::auth::AuthUser;
+use crate::domain::search::{self, CitizenQuery};
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(path: &Path) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("cache_size", "-32000")
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(opts.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)")
+            .bind(Uuid::now_v7().to_string())
+            .execute(&writer)
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(SqliteStore { writer, reader })
+    }
+}
+
+// ------------------------------------------------------------------ rows
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Ok(Uuid::parse_str(s)?)
+}
+
+fn opt_uuid(s: Option<String>) -> Result<Option<Uuid>> {
+    s.as_deref().map(parse_uuid).transpose()
+}
+
+fn user_from_row(row: &SqliteRow) -> Result<UserInfo> {
+    let role: String = row.try_get("role")?;
+    Ok(UserInfo {
+        id: parse_uuid(row.try_get("id")?)?,
+        username: row.try_get("username")?,
+        full_name: row.try_get("full_name")?,
+        role: Role::parse(&role).ok_or_else(|| anyhow::anyhow!("bad role {role}"))?,
+        units: serde_json::from_str(row.try_get("units")?)?,
+        extension: row.try_get("extension")?,
+    })
+}
+
+const CITIZEN_COLS: &str = "id, full_name, phones, tckn, email, district, neighbourhood, street, number, \
+     hide_identity, field_versions, created_at, updated_at, version";
+
+fn citizen_from_row(row: &SqliteRow) -> Result<Citizen> {
+    let district: Option<String> = row.try_get("district")?;
+    let address = match district {
+        Some(district) => Some(Address {
+            district,
+            neighbourhood: row.try_get::<Option<String>, _>("neighbourhood")?.unwrap_or_default(),
+            street: row.try_get("street")?,
+            number: row.try_get("number")?,
+        }),
+        None => None,
+    };
+    Ok(Citizen {
+        id: parse_uuid(row.try_get("id")?)?,
+        full_name: row.try_get("full_name")?,
+        phones: serde_json::from_str(row.try_get("phones")?)?,
+        tckn: row.try_get("tckn")?,
+        email: row.try_get("email")?,
+        address,
+        hide_identity: row.try_get("hide_identity")?,
+        field_versions: serde_json::from_str(row.try_get("field_versions")?)?,
+        created_at: from_millis(row.try_get("created_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+        version: row.try_get("version")?,
+    })
+}
+
+const REQUEST_COLS: &str = "id, tracking_no, kind, channel, category, unit, status, priority, district, \
+     neighbourhood, address, lat, lon, description, citizen_id, created_by, assigned_to, duplicate_of, \
+     co_reporters, sla_due_at, paused_at, contacts, call_seconds, created_at, updated_at, version";
+
+fn parse_enum<T>(s: &str, f: fn(&str) -> Option<T>, what: &str) -> Result<T> {
+    f(s).ok_or_else(|| anyhow::anyhow!("bad {what} '{s}' in database"))
+}
+
+fn request_from_row(row: &SqliteRow) -> Result<Request> {
+    let district: Option<String> = row.try_get("district")?;
+    let location = district.map(|district| -> Result<Location> {
+        Ok(Location {
+            district,
+            neighbourhood: row.try_get("neighbourhood")?,
+            address: row.try_get("address")?,
+            lat: row.try_get("lat")?,
+            lon: row.try_get("lon")?,
+        })
+    });
+    Ok(Request {
+        id: parse_uuid(row.try_get("id")?)?,
+        tracking_no: row.try_get("tracking_no")?,
+        kind: parse_enum(row.try_get("kind")?, RequestType::parse, "type")?,
+        channel: parse_enum(row.try_get("channel")?, Channel::parse, "channel")?,
+        category: row.try_get("category")?,
+        unit: row.try_get("unit")?,
+        status: parse_enum(row.try_get("status")?, Status::parse, "status")?,
+        priority: parse_enum(row.try_get("priority")?, Priority::parse, "priority")?,
+        location: location.transpose()?,
+        description: row.try_get("description")?,
+        citizen_id: opt_uuid(row.try_get("citizen_id")?)?,
+        created_by: parse_uuid(row.try_get("created_by")?)?,
+        assigned_to: row.try_get("assigned_to")?,
+        duplicate_of: opt_uuid(row.try_get("duplicate_of")?)?,
+        co_reporters: serde_json::from_str(row.try_get("co_reporters")?)?,
+        sla_due_at: from_millis(row.try_get("sla_due_at")?),
+        paused_at: row.try_get::<Option<i64>, _>("paused_at")?.map(from_millis),
+        contacts: row.try_get::<i64, _>("contacts")? as u32,
+        call_seconds: row.try_get::<Option<i64>, _>("call_seconds")?.map(|s| s as u32),
+        created_at: from_millis(row.try_get("created_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+        version: row.try_get("version")?,
+        timeline: Vec::new(),
+    })
+}
+
+fn event_from_row(row: &SqliteRow) -> Result<TimelineEvent> {
+    let kind: String = row.try_get("kind")?;
+    let status: Option<String> = row.try_get("status")?;
+    Ok(TimelineEvent {
+        id: parse_uuid(row.try_get("id")?)?,
+        at: from_millis(row.try_get("at")?),
+        actor: row.try_get("actor")?,
+        kind: serde_json::from_value(serde_json::Value::String(kind))?,
+        status: status.map(|s| parse_enum(&s, Status::parse, "status")).transpose()?,
+        unit: row.try_get("unit")?,
+        text: row.try_get("text")?,
+        internal: row.try_get("internal")?,
+    })
+}
+
+fn event_kind_str(kind: EventKind) -> String {
+    match serde_json::to_value(kind) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("EventKind serialises to a string"),
+    }
+}
+
+async fn load_timeline<'e, E>(exec: E, request_id: Uuid) -> Result<Vec<TimelineEvent>>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    let rows = sqlx::query(
+        "SELECT id, at, actor, kind, status, unit, text, internal FROM request_events \
+         WHERE request_id = ? ORDER BY at, seq, id",
+    )
+    .bind(request_id.to_string())
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(event_from_row).collect()
+}
+
+// ------------------------------------------------------------------ store
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn begin(&self) -> Result<Box<dyn StoreTx>> {
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
+
+    async fn authenticate(&self, token_hash: &str) -> Result<Option<AuthUser>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.full_name, u.role, u.units, u.extension, t.device_id \
+             FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| -> Result<AuthUser> {
+            Ok(AuthUser { user: user_from_row(&r)?, device_id: parse_uuid(r.try_get("device_id")?)? })
+        })
+        .transpose()
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT id, username, full_name, role, units, extension, password_hash, disabled FROM users WHERE username = ?",
+        )
+        .bind(username)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| -> Result<UserRecord> {
+            Ok(UserRecord {
+                info: user_from_row(&r)?,
+                password_hash: r.try_get("password_hash")?,
+                disabled: r.try_get("disabled")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn user_by_extension(&self, extension: &str) -> Result<Option<UserInfo>> {
+        let row = sqlx::query(
+            "SELECT id, username, full_name, role, units, extension FROM users WHERE extension = ? AND disabled = 0",
+        )
+        .bind(extension)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<UserInfo> {
+        let id = Uuid::now_v7();
+        let res = sqlx::query(
+            "INSERT INTO users (id, username, full_name, password_hash, role, units, extension, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(&user.username)
+        .bind(&user.full_name)
+        .bind(&user.password_hash)
+        .bind(user.role.as_str())
+        .bind(serde_json::to_string(&user.units)?)
+        .bind(&user.extension)
+        .bind(to_millis(chrono::Utc::now()))
+        .execute(&self.writer)
+        .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                anyhow::bail!("a user named '{}' already exists", user.username)
+            }
+            other => other?,
+        };
+        Ok(UserInfo {
+            id,
+            username: user.username,
+            full_name: user.full_name,
+            role: user.role,
+            units: user.units,
+            extension: user.extension,
+        })
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserInfo>> {
+        let rows = sqlx::query("SELECT id, username, full_name, role, units, extension FROM users ORDER BY username")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn insert_token(&self, token_hash: &str, user_id: Uuid, device_id: Uuid, device_name: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tokens (token_hash, user_id, device_id, device_name, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user_id.to_string())
+        .bind(device_id.to_string())
+        .bind(device_name)
+        .bind(to_millis(chrono::Utc::now()))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_tokens(&self) -> Result<Vec<TokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT u.username, t.device_id, t.device_name, t.created_at, t.revoked_at, t.token_hash \
+             FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| -> Result<TokenInfo> {
+                let hash: String = r.try_get("token_hash")?;
+                Ok(TokenInfo {
+                    username: r.try_get("username")?,
+                    device_id: parse_uuid(r.try_get("device_id")?)?,
+                    device_name: r.try_get("device_name")?,
+                    created_at: from_millis(r.try_get("created_at")?),
+                    revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                    hash_prefix: hash[..12].to_string(),
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_tokens(&self, username: Option<&str>, hash_prefix: Option<&str>) -> Result<u64> {
+        let now = to_millis(chrono::Utc::now());
+        let res = match (username, hash_prefix) {
+            (Some(u), _) => {
+                sqlx::query(
+                    "UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL \
+                     AND user_id = (SELECT id FROM users WHERE username = ?)",
+                )
+                .bind(now)
+                .bind(u)
+                .execute(&self.writer)
+                .await?
+            }
+            (None, Some(p)) if p.len() >= 8 => {
+                sqlx::query("UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL AND substr(token_hash, 1, ?) = ?")
+                    .bind(now)
+                    .bind(p.len() as i64)
+                    .bind(p)
+                    .execute(&self.writer)
+                    .await?
+            }
+            _ => anyhow::bail!("name a user, or at least 8 characters of a token id"),
+        };
+        Ok(res.rows_affected())
+    }
+
+    async fn citizen(&self, id: Uuid) -> Result<Option<Citizen>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
+            .bind(id.to_string())
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(citizen_from_row).transpose()
+    }
+
+    async fn search_citizens(&self, query: &CitizenQuery, limit: usize) -> Result<Vec<CitizenHit>> {
+        let mut conn = self.reader.acquire().await?;
+        // Candidate ids with how they matched.
+        let mut found: Vec<(String, MatchKind, f32)> = Vec::new();
+        match &query.parsed {
+            CallerQuery::Empty => return Ok(Vec::new()),
+            CallerQuery::Tckn(t) => {
+                let rows = sqlx::query_scalar::<_, String>("SELECT id FROM citizens WHERE tckn = ? LIMIT 50")
+                    .bind(t.as_str())
+                    .fetch_all(&mut *conn)
+                    .await?;
+                found.extend(rows.into_iter().map(|id| (id, MatchKind::Tckn, 1.0)));
+            }
+            CallerQuery::Phone(p) => {
+                let rows =
+                    sqlx::query_scalar::<_, String>("SELECT citizen_id FROM citizen_phones WHERE phone = ? LIMIT 50")
+                        .bind(p.e164())
+                        .fetch_all(&mut *conn)
+                        .await?;
+                found.extend(rows.into_iter().map(|id| (id, MatchKind::Phone, 1.0)));
+            }
+            CallerQuery::PhoneSuffix(digits) => {
+                let last4 = &digits[digits.len() - 4..];
+                let rows = sqlx::query_scalar::<_, String>(
+                    "SELECT citizen_id FROM citizen_phones WHERE last4 = ? AND phone LIKE ? LIMIT 200",
+                )
+                .bind(last4)
+                .bind(format!("%{digits}"))
+                .fetch_all(&mut *conn)
+                .await?;
+                found.extend(rows.into_iter().map(|id| (id, MatchKind::PhoneSuffix, 0.9)));
+            }
+            CallerQuery::Text { name_tokens, .. } => {
+                // Names: expand each query word to the vocabulary tokens it
+                // may mean (exact, prefix as typed, or within edit distance),
+                // then take citizens holding a match for the rarest word.
+                let mut per_word: Vec<Vec<(String, f32)>> = Vec::new();
+                for word in name_tokens {
+                    let first: String = word.chars().take(1).collect();
+                    let vocab: Vec<(String, i64)> =
+                        sqlx::query_as("SELECT token, uses FROM name_vocab WHERE first = ?")
+                            .bind(&first)
+                            .fetch_all(&mut *conn)
+                            .await?;
+                    let matches = search::expand_word(word, vocab.iter().map(|(t, n)| (t.as_str(), *n)));
+                    per_word.push(matches.into_iter().map(|(t, s, _)| (t, s)).collect());
+                }
+                if !per_word.is_empty() && per_word.iter().all(|w| !w.is_empty()) {
+                    // The word with the fewest candidate tokens narrows best.
+                    let narrow = per_word.iter().min_by_key(|w| w.len()).cloned().unwrap_or_default();
+                    let tokens: Vec<String> = narrow.into_iter().map(|(t, _)| t).collect();
+                    let placeholders = vec!["?"; tokens.len()].join(",");
+                    let sql = format!(
+                        "SELECT DISTINCT citizen_id FROM citizen_name_tokens WHERE token IN ({placeholders}) LIMIT 2000"
+                    );
+                    let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+                    for t in &tokens {
+                        q = q.bind(t);
+                    }
+                    let ids = q.fetch_all(&mut *conn).await?;
+                    // Score each candidate on all words, against its own tokens.
+                    for chunk in ids.chunks(500) {
+                        let placeholders = vec!["?"; chunk.len()].join(",");
+                        let sql = format!(
+                            "SELECT citizen_id, token FROM citizen_name_tokens WHERE citizen_id IN ({placeholders})"
+                        );
+                        let mut q = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql));
+                        for id in chunk {
+                            q = q.bind(id);
+                        }
+                        let mut by_citizen: HashMap<String, Vec<String>> = HashMap::new();
+                        for (id, tok) in q.fetch_all(&mut *conn).await? {
+                            by_citizen.entry(id).or_default().push(tok);
+                        }
+                        for (id, toks) in by_citizen {
+                            if let Some((score, exact)) = search::score_name(&per_word, &toks) {
+                                let kind = if exact { MatchKind::Name } else { MatchKind::FuzzyName };
+                                found.push((id, kind, score));
+                            }
+                        }
+                    }
+                }
+                // Addresses: a neighbourhood named in the query narrows to
+                // its residents; the remaining words must match the street.
+                if let Some(place) = &query.place {
+                    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+                        "SELECT id, street_key, number FROM citizens WHERE district = ? AND neighbourhood = ? LIMIT 5000",
+                    )
+                    .bind(&place.district)
+                    .bind(&place.neighbourhood)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                    for (id, street_key, number) in rows {
+                        if let Some(score) =
+                            search::score_address(&place.rest, street_key.as_deref(), number.as_deref())
+                        {
+                            found.push((id, MatchKind::Address, score));
+                        }
+                    }
+                }
+            }
+        }
+        // Best match per citizen, strongest kind first.
+        found.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
+        let mut seen = HashSet::new();
+        found.retain(|(id, _, _)| seen.insert(id.clone()));
+        found.truncate(limit);
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = vec!["?"; found.len()].join(",");
+        let sql = format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id IN ({placeholders})");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, _, _) in &found {
+            q = q.bind(id);
+        }
+        let mut citizens: HashMap<String, Citizen> = HashMap::new();
+        for row in q.fetch_all(&mut *conn).await? {
+            let c = citizen_from_row(&row)?;
+            citizens.insert(c.id.to_string(), c);
+        }
+        let sql = format!(
+            "SELECT citizen_id, count(*) FROM requests WHERE citizen_id IN ({placeholders}) \
+             AND status NOT IN ('resolved','informed','closed','out_of_remit','duplicate','cancelled') GROUP BY citizen_id"
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
+        for (id, _, _) in &found {
+            q = q.bind(id);
+        }
+        let open: HashMap<String, i64> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+        let mut hits: Vec<CitizenHit> = found
+            .into_iter()
+            .filter_map(|(id, matched, score)| {
+                let open_requests = open.get(&id).copied().unwrap_or(0) as u32;
+                citizens.remove(&id).map(|citizen| CitizenHit { citizen, matched, score, open_requests })
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            a.matched
+                .cmp(&b.matched)
+                .then(b.score.total_cmp(&a.score))
+                .then_with(|| text::turkish_cmp(&a.citizen.full_name, &b.citizen.full_name))
+        });
+        Ok(hits)
+    }
+
+    async fn request(&self, id: Uuid) -> Result<Option<Request>> {
+        let mut conn = self.reader.acquire().await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut r = request_from_row(&row)?;
+        r.timeline = load_timeline(&mut *conn, id).await?;
+        Ok(Some(r))
+    }
+
+    async fn request_by_tracking(&self, tracking_no: &str) -> Result<Option<Request>> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM requests WHERE tracking_no = ?")
+            .bind(tracking_no)
+            .fetch_optional(&self.reader)
+            .await?;
+        match id {
+            Some(id) => self.request(parse_uuid(&id)?).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn list_requests(&self, f: &RequestFilter) -> Result<RequestPage> {
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(format!("SELECT {REQUEST_COLS} FROM requests WHERE 1=1"));
+        if !f.units.is_empty() {
+            qb.push(" AND unit IN (");
+            let mut sep = qb.separated(", ");
+            for u in &f.units {
+                sep.push_bind(u.clone());
+            }
+            qb.push(")");
+        }
+        if !f.statuses.is_empty() {
+            qb.push(" AND status IN (");
+            let mut sep = qb.separated(", ");
+            for s in &f.statuses {
+                sep.push_bind(s.clone());
+            }
+            qb.push(")");
+        }
+        if let Some(c) = &f.category {
+            qb.push(" AND category = ").push_bind(c.clone());
+        }
+        if let Some(d) = &f.district {
+            qb.push(" AND district = ").push_bind(d.clone());
+        }
+        if let Some(c) = f.citizen_id {
+            qb.push(" AND citizen_id = ").push_bind(c.to_string());
+        }
+        if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
+            let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            qb.push(" AND search_key LIKE ").push_bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
+        }
+        if let Some(b) = f.before_id {
+            qb.push(" AND id < ").push_bind(b.to_string());
+        }
+        let limit = f.limit.clamp(1, 500);
+        qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit as i64 + 1);
+        let rows = qb.build().fetch_all(&self.reader).await?;
+        let mut items = rows.iter().map(request_from_row).collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|r| r.id.to_string())
+        } else {
+            None
+        };
+        Ok(RequestPage { items, next_cursor })
+    }
+
+    async fn pull(&self, since: i64, limit: u32) -> Result<(Vec<Change>, i64, bool)> {
+        let limit = limit.clamp(1, 1000);
+        // One read transaction: the change rows and the entities agree.
+        let mut tx = self.reader.begin().await?;
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT seq, entity, entity_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(since)
+                .bind(limit as i64 + 1)
+                .fetch_all(&mut *tx)
+                .await?;
+        let has_more = rows.len() > limit as usize;
+        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut next = since;
+        for (seq, entity, id) in rows.into_iter().take(limit as usize) {
+            next = seq;
+            let entity = match entity.as_str() {
+                CITIZEN => {
+                    let row =
+                        sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
+                            .bind(&id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    Entity::Citizen(citizen_from_row(&row)?)
+                }
+                REQUEST => {
+                    let row =
+                        sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
+                            .bind(&id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let mut r = request_from_row(&row)?;
+                    r.timeline = load_timeline(&mut *tx, r.id).await?;
+                    Entity::Request(Box::new(r))
+                }
+                other => anyhow::bail!("unknown entity kind '{other}' in change feed"),
+            };
+            changes.push(Change { seq, entity });
+        }
+        tx.commit().await?;
+        Ok((changes, next, has_more))
+    }
+
+    async fn current_seq(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+
+    async fn epoch(&self) -> Result<String> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+
+    async fn append_audit(&self, entries: Vec<AuditEntry>) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut tx = SqliteTx { tx: self.writer.begin_with("BEGIN IMMEDIATE").await? };
+        for e in entries {
+            tx.audit(e).await?;
+        }
+        Box::new(tx).commit().await
+    }
+
+    async fn verify_audit_chain(&self) -> Result<u64> {
+        let rows = sqlx::query("SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?;
+        let mut prev = String::new();
+        for row in &rows {
+            let e = AuditEntry {
+                at: from_millis(row.try_get("at")?),
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                entity: row.try_get("entity")?,
+                entity_id: row.try_get("entity_id")?,
+                detail: row.try_get("detail")?,
+            };
+            let id: i64 = row.try_get("id")?;
+            let stored_prev: String = row.try_get("prev_hash")?;
+            let hash: String = row.try_get("hash")?;
+            if stored_prev != prev || audit_hash(&prev, &e) != hash {
+                anyhow::bail!("audit chain broken at entry {id}");
+            }
+            prev = hash;
+        }
+        Ok(rows.len() as u64)
+    }
+}
+
+// ------------------------------------------------------------------ tx
+
+pub struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+#[async_trait]
+impl StoreTx for SqliteTx {
+    async fn processed(&mut self, device_id: Uuid, mutation_id: Uuid) -> Result<Option<Outcome>> {
+        let row: Option<String> =
+            sqlx::query_scalar("SELECT result FROM processed_mutations WHERE device_id = ? AND mutation_id = ?")
+                .bind(device_id.to_string())
+                .bind(mutation_id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        row.map(|s| serde_json::from_str(&s).map_err(Into::into)).transpose()
+    }
+
+    async fn mark_processed(&mut self, device_id: Uuid, mutation_id: Uuid, outcome: &Outcome) -> Result<()> {
+        sqlx::query("INSERT INTO processed_mutations (device_id, mutation_id, result, at) VALUES (?, ?, ?, ?)")
+            .bind(device_id.to_string())
+            .bind(mutation_id.to_string())
+            .bind(serde_json::to_string(outcome)?)
+            .bind(to_millis(chrono::Utc::now()))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn next_seq(&mut self) -> Result<i64> {
+        Ok(sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value")
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
+    async fn record_change(&mut self, seq: i64, entity: &str, id: Uuid) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO changes (seq, entity, entity_id) VALUES (?, ?, ?) \
+             ON CONFLICT (entity, entity_id) DO UPDATE SET seq = excluded.seq",
+        )
+        .bind(seq)
+        .bind(entity)
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn allocate_serials(&mut self, n: u32) -> Result<u32> {
+        let last: i64 = sqlx::query_scalar("UPDATE counters SET value = value + ? WHERE name = 'serial' RETURNING value")
+            .bind(n as i64)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let first = last - n as i64 + 1;
+        if last > crate::domain::tracking::TrackingNumber::MAX_SERIAL as i64 {
+            anyhow::bail!("tracking-number serials exhausted");
+        }
+        Ok(first as u32)
+    }
+
+    async fn record_serial_block(&mut self, device_id: Uuid, start: u32, end: u32) -> Result<()> {
+        sqlx::query("INSERT INTO serial_blocks (device_id, start, end, at) VALUES (?, ?, ?, ?)")
+            .bind(device_id.to_string())
+            .bind(start as i64)
+            .bind(end as i64)
+            .bind(to_millis(chrono::Utc::now()))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn device_owns_serial(&mut self, device_id: Uuid, serial: u32) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM serial_blocks WHERE device_id = ? AND start <= ? AND end >= ?",
+        )
+        .bind(device_id.to_string())
+        .bind(serial as i64)
+        .bind(serial as i64)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(n > 0)
+    }
+
+    async fn citizen(&mut self, id: Uuid) -> Result<Option<Citizen>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(citizen_from_row).transpose()
+    }
+
+    async fn put_citizen(&mut self, c: &Citizen) -> Result<()> {
+        let id = c.id.to_string();
+        let (district, neighbourhood, street, number) = match &c.address {
+            Some(a) => (Some(&a.district), Some(&a.neighbourhood), a.street.as_ref(), a.number.as_ref()),
+            None => (None, None, None, None),
+        };
+        sqlx::query(
+            "INSERT OR REPLACE INTO citizens (id, full_name, name_key, phones, tckn, email, district, neighbourhood, \
+             street, number, street_key, hide_identity, field_versions, created_at, updated_at, version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&c.full_name)
+        .bind(text::loose_name_key(&c.full_name))
+        .bind(serde_json::to_string(&c.phones)?)
+        .bind(&c.tckn)
+        .bind(&c.email)
+        .bind(district)
+        .bind(neighbourhood)
+        .bind(street)
+        .bind(number)
+        .bind(street.map(|s| text::expand_address(s)))
+        .bind(c.hide_identity)
+        .bind(serde_json::to_string(&c.field_versions)?)
+        .bind(to_millis(c.created_at))
+        .bind(to_millis(c.updated_at))
+        .bind(c.version)
+        .execute(&mut *self.tx)
+        .await?;
+        // Search indexes follow the row.
+        sqlx::query("DELETE FROM citizen_phones WHERE citizen_id = ?")
+            .bind(&id)
+            .execute(&mut *self.tx)
+            .await?;
+        for p in &c.phones {
+            let last4 = &p[p.len().saturating_sub(4)..];
+            sqlx::query("INSERT OR IGNORE INTO citizen_phones (phone, last4, citizen_id) VALUES (?, ?, ?)")
+                .bind(p)
+                .bind(last4)
+                .bind(&id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM citizen_name_tokens WHERE citizen_id = ?")
+            .bind(&id)
+            .execute(&mut *self.tx)
+            .await?;
+        for t in text::name_tokens(&c.full_name) {
+            sqlx::query("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) VALUES (?, ?)")
+                .bind(&t)
+                .bind(&id)
+                .execute(&mut *self.tx)
+                .await?;
+            let first: String = t.chars().take(1).collect();
+            sqlx::query(
+                "INSERT INTO name_vocab (token, first, uses) VALUES (?, ?, 1) \
+                 ON CONFLICT (token) DO UPDATE SET uses = uses + 1",
+            )
+            .bind(&t)
+            .bind(first)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn request(&mut self, id: Uuid) -> Result<Option<Request>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(request_from_row).transpose()
+    }
+
+    async fn request_id_by_tracking(&mut self, tracking_no: &str) -> Result<Option<Uuid>> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM requests WHERE tracking_no = ?")
+            .bind(tracking_no)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        opt_uuid(id)
+    }
+
+    async fn put_request(&mut self, r: &Request) -> Result<()> {
+        let loc = r.location.as_ref();
+        let search_key = text::fold(&format!("{} {}", r.tracking_no, r.description));
+        sqlx::query(
+            "INSERT OR REPLACE INTO requests (id, tracking_no, kind, channel, category, unit, status, priority, \
+             district, neighbourhood, address, lat, lon, description, search_key, citizen_id, created_by, \
+             assigned_to, duplicate_of, co_reporters, sla_due_at, paused_at, contacts, call_seconds, created_at, \
+             updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(r.id.to_string())
+        .bind(&r.tracking_no)
+        .bind(r.kind.as_str())
+        .bind(r.channel.as_str())
+        .bind(&r.category)
+        .bind(&r.unit)
+        .bind(r.status.as_str())
+        .bind(r.priority.as_str())
+        .bind(loc.map(|l| &l.district))
+        .bind(loc.and_then(|l| l.neighbourhood.as_ref()))
+        .bind(loc.and_then(|l| l.address.as_ref()))
+        .bind(loc.and_then(|l| l.lat))
+        .bind(loc.and_then(|l| l.lon))
+        .bind(&r.description)
+        .bind(search_key)
+        .bind(r.citizen_id.map(|c| c.to_string()))
+        .bind(r.created_by.to_string())
+        .bind(&r.assigned_to)
+        .bind(r.duplicate_of.map(|d| d.to_string()))
+        .bind(serde_json::to_string(&r.co_reporters)?)
+        .bind(to_millis(r.sla_due_at))
+        .bind(r.paused_at.map(to_millis))
+        .bind(r.contacts as i64)
+        .bind(r.call_seconds.map(|s| s as i64))
+        .bind(to_millis(r.created_at))
+        .bind(to_millis(r.updated_at))
+        .bind(r.version)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn append_event(&mut self, request_id: Uuid, seq: i64, e: &TimelineEvent) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO request_events (id, request_id, seq, at, actor, kind, status, unit, text, internal) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(e.id.to_string())
+        .bind(request_id.to_string())
+        .bind(seq)
+        .bind(to_millis(e.at))
+        .bind(&e.actor)
+        .bind(event_kind_str(e.kind))
+        .bind(e.status.map(|s| s.as_str()))
+        .bind(&e.unit)
+        .bind(&e.text)
+        .bind(e.internal)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn timeline(&mut self, request_id: Uuid) -> Result<Vec<TimelineEvent>> {
+        load_timeline(&mut *self.tx, request_id).await
+    }
+
+    async fn units_visited(&mut self, request_id: Uuid) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT unit FROM request_events WHERE request_id = ? AND unit IS NOT NULL \
+             AND kind IN ('created', 'forwarded', 'rerouted') ORDER BY at, seq",
+        )
+        .bind(request_id.to_string())
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    async fn audit(&mut self, e: AuditEntry) -> Result<()> {
+        let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let prev = prev.unwrap_or_default();
+        let hash = audit_hash(&prev, &e);
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(to_millis(e.at))
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.entity)
+        .bind(&e.entity_id)
+        .bind(&e.detail)
+        .bind(prev)
+        .bind(hash)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
