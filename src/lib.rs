@@ -7,8 +7,8 @@
 //! - [`client`] is the console's API client, sync engine and local cache.
 //! - [`console`] is the terminal UI; it talks to the server only over HTTP.
 
+pub mod client;
+pub mod console;
 pub mod domain;
 pub mod protocol;
 pub mod server;
-pub mod client;
-pub mod console;

@@ -52,9 +52,13 @@ impl Gazetteer {
             }
         }
         for list in neighbourhoods.values_mut() {
-            list.sort_by(|a, b| b.population.cmp(&a.population));
+            list.sort_by_key(|p| std::cmp::Reverse(p.population));
         }
-        Gazetteer { districts, neighbourhoods, max_words }
+        Gazetteer {
+            districts,
+            neighbourhoods,
+            max_words,
+        }
     }
 
     /// The shipped Gaziantep list, built once.
@@ -71,7 +75,8 @@ impl Gazetteer {
     /// Resolves a neighbourhood (name or alias) within a district.
     pub fn neighbourhood(&self, district: &str, input: &str) -> Option<&PlaceRef> {
         let (code, _) = self.district(district)?;
-        let key = strip_suffix_word(&fold(input));
+        let folded = fold(input);
+        let key = strip_suffix_word(&folded);
         self.neighbourhoods.get(key)?.iter().find(|p| p.district_code == code)
     }
 
@@ -80,7 +85,10 @@ impl Gazetteer {
     /// and the words left over.
     pub fn find_in_text(&self, folded: &str) -> Option<(&PlaceRef, Vec<String>)> {
         let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
-        let named_district = words.iter().find_map(|w| self.districts.get(*w)).map(|(c, _)| c.clone());
+        let named_district = words
+            .iter()
+            .find_map(|w| self.districts.get(*w))
+            .map(|(c, _)| c.clone());
         for len in (1..=self.max_words.min(words.len())).rev() {
             for start in 0..=words.len() - len {
                 let key = words[start..start + len].join(" ");
@@ -92,7 +100,7 @@ impl Gazetteer {
                     let rest = words[..start]
                         .iter()
                         .chain(&words[start + len..])
-                        .filter(|w| !is_place_word(w) && self.districts.get(**w).is_none())
+                        .filter(|w| !is_place_word(w) && !self.districts.contains_key(**w))
                         .map(|w| w.to_string())
                         .collect();
                     return Some((place, rest));
@@ -104,7 +112,9 @@ impl Gazetteer {
 
     /// All places, for fuzzy pickers: (folded key, place).
     pub fn entries(&self) -> impl Iterator<Item = (&str, &PlaceRef)> {
-        self.neighbourhoods.iter().flat_map(|(k, v)| v.iter().map(move |p| (k.as_str(), p)))
+        self.neighbourhoods
+            .iter()
+            .flat_map(|(k, v)| v.iter().map(move |p| (k.as_str(), p)))
     }
 }
 

@@ -15,7 +15,11 @@ pub enum CallerQuery {
     PhoneSuffix(String),
     /// Words: a name, an address, or both. Each word's loose name key, plus
     /// the folded, shorthand-expanded text for address matching.
-    Text { name_tokens: Vec<String>, folded: String, address: String },
+    Text {
+        name_tokens: Vec<String>,
+        folded: String,
+        address: String,
+    },
 }
 
 impl CallerQuery {
@@ -75,7 +79,10 @@ mod tests {
 
     #[test]
     fn text_queries_are_folded() {
-        let CallerQuery::Text { name_tokens, folded, .. } = CallerQuery::parse("Ahmed YILMAZ") else {
+        let CallerQuery::Text {
+            name_tokens, folded, ..
+        } = CallerQuery::parse("Ahmed YILMAZ")
+        else {
             panic!("expected text");
         };
         assert_eq!(folded, "ahmed yilmaz");

@@ -27,7 +27,11 @@ impl CitizenQuery {
             CallerQuery::Text { folded, .. } => gazetteer.find_in_text(folded).map(|(p, rest)| PlaceQuery {
                 district: p.district_code.clone(),
                 neighbourhood: p.neighbourhood.clone(),
-                rest: text::expand_address(&rest.join(" ")).split(' ').filter(|w| !w.is_empty()).map(String::from).collect(),
+                rest: text::expand_address(&rest.join(" "))
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect(),
             }),
             _ => None,
         };
@@ -53,8 +57,15 @@ pub fn expand_word<'a>(word: &str, vocab: impl Iterator<Item = (&'a str, i64)>) 
             (1.0, true)
         } else if len >= 2 && tok.starts_with(word) {
             (0.8, false)
-        } else if max_edits > 0 && tok.chars().count().abs_diff(len) <= max_edits && text::within_distance(word, tok, max_edits) {
-            if text::within_distance(word, tok, 1) { (0.6, false) } else { (0.45, false) }
+        } else if max_edits > 0
+            && tok.chars().count().abs_diff(len) <= max_edits
+            && text::within_distance(word, tok, max_edits)
+        {
+            if text::within_distance(word, tok, 1) {
+                (0.6, false)
+            } else {
+                (0.45, false)
+            }
         } else {
             continue;
         };
@@ -97,7 +108,9 @@ pub fn score_address(rest: &[String], street_key: Option<&str>, number: Option<&
     let number = number.map(text::fold);
     let mut matched = 0;
     for w in rest {
-        let hit = street_words.iter().any(|s| s == w || (w.len() >= 3 && s.starts_with(w.as_str())))
+        let hit = street_words
+            .iter()
+            .any(|s| s == w || (w.len() >= 3 && s.starts_with(w.as_str())))
             || number.as_deref() == Some(w.as_str());
         if hit {
             matched += 1;
@@ -113,7 +126,13 @@ mod tests {
     use super::*;
 
     fn vocab() -> Vec<(&'static str, i64)> {
-        vec![("yilmaz", 50), ("yildiz", 40), ("yilmazer", 2), ("ahmet", 90), ("isik", 10)]
+        vec![
+            ("yilmaz", 50),
+            ("yildiz", 40),
+            ("yilmazer", 2),
+            ("ahmet", 90),
+            ("isik", 10),
+        ]
     }
 
     #[test]
@@ -124,7 +143,11 @@ mod tests {
         assert!(e.iter().any(|(t, s, _)| t == "yilmazer" && *s == 0.8));
         let typo = expand_word("yilmz", v.iter().copied());
         assert_eq!(typo[0].0, "yilmaz");
-        assert!(expand_word("yil", v.iter().copied()).iter().all(|(t, _, _)| t.starts_with("yil")));
+        assert!(
+            expand_word("yil", v.iter().copied())
+                .iter()
+                .all(|(t, _, _)| t.starts_with("yil"))
+        );
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl Status {
 }
 
 /// The status-changing actions. Notes, contacts and assignments do not change
-/// the status and are checked separately (see [`may_act`]).
+/// the status and are checked separately (see the service layer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
@@ -266,7 +266,10 @@ mod tests {
     fn agents_cannot_accept_or_reroute() {
         assert_eq!(
             Transition::Accept.apply(Status::Forwarded, Role::Agent),
-            Err(TransitionError::RoleForbidden { action: Transition::Accept, role: Role::Agent })
+            Err(TransitionError::RoleForbidden {
+                action: Transition::Accept,
+                role: Role::Agent
+            })
         );
         assert!(Transition::Reroute.apply(Status::Forwarded, Role::Agent).is_err());
     }
@@ -275,7 +278,10 @@ mod tests {
     fn cannot_resolve_twice() {
         assert_eq!(
             Transition::Resolve.apply(Status::Resolved, Role::UnitRep),
-            Err(TransitionError::NotFromHere { action: Transition::Resolve, from: Status::Resolved })
+            Err(TransitionError::NotFromHere {
+                action: Transition::Resolve,
+                from: Status::Resolved
+            })
         );
     }
 

@@ -357,8 +357,9 @@ pub enum Action {
     },
 }
 
+/// (No `deny_unknown_fields` here: serde cannot combine it with `flatten`;
+/// the action variants reject unknown fields themselves.)
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// For idempotent retries; one is made if absent.
     #[serde(default)]
@@ -381,7 +382,6 @@ pub struct RequestPage {
 // ---------------------------------------------------------------- sync
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Mutation {
     pub mutation_id: Uuid,
     #[serde(flatten)]
@@ -389,7 +389,7 @@ pub struct Mutation {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum MutationOp {
     CreateCitizen {
         citizen: NewCitizen,
@@ -458,7 +458,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "entity", content = "data", rename_all = "snake_case")]
 pub enum Entity {
-    Citizen(Citizen),
+    Citizen(Box<Citizen>),
     Request(Box<Request>),
 }
 

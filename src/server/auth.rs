@@ -1,16 +1,16 @@
 //! Passwords (argon2), device tokens (256-bit random, stored as SHA-256) and
 //! the `AuthUser` extractor.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::error::ApiError;
 use super::AppState;
+use super::error::ApiError;
 use crate::domain::status::Role;
 use crate::protocol::UserInfo;
 

@@ -101,7 +101,15 @@ fn det_uuid(rng: &mut StdRng, at: DateTime<Utc>) -> Uuid {
 
 /// A valid T.C. Kimlik No from 9 random digits.
 fn fake_tckn(rng: &mut StdRng) -> String {
-    let mut d: Vec<u32> = (0..9).map(|i| if i == 0 { rng.random_range(1..10) } else { rng.random_range(0..10) }).collect();
+    let mut d: Vec<u32> = (0..9)
+        .map(|i| {
+            if i == 0 {
+                rng.random_range(1..10)
+            } else {
+                rng.random_range(0..10)
+            }
+        })
+        .collect();
     let odd = d[0] + d[2] + d[4] + d[6] + d[8];
     let even = d[1] + d[3] + d[5] + d[7];
     let d10 = (7 * odd as i64 - even as i64).rem_euclid(10) as u32;
@@ -112,8 +120,15 @@ fn fake_tckn(rng: &mut StdRng) -> String {
 }
 
 fn fake_mobile(rng: &mut StdRng) -> String {
-    let prefixes = ["530", "531", "532", "533", "535", "536", "537", "538", "539", "541", "542", "543", "544", "545", "546", "505", "506", "507", "551", "552", "553", "554", "555"];
-    format!("+90{}{:07}", prefixes[rng.random_range(0..prefixes.len())], rng.random_range(0..10_000_000))
+    let prefixes = [
+        "530", "531", "532", "533", "535", "536", "537", "538", "539", "541", "542", "543", "544", "545", "546", "505",
+        "506", "507", "551", "552", "553", "554", "555",
+    ];
+    format!(
+        "+90{}{:07}",
+        prefixes[rng.random_range(0..prefixes.len())],
+        rng.random_range(0..10_000_000)
+    )
 }
 
 pub async fn create_demo_users(store: &dyn Store, taxonomy: &Taxonomy) -> anyhow::Result<()> {
@@ -122,17 +137,54 @@ pub async fn create_demo_users(store: &dyn Store, taxonomy: &Taxonomy) -> anyhow
     }
     let hash = hash_password(DEMO_PASSWORD)?;
     let mut users = vec![
-        ("agent".to_string(), "Ayşe Demir (çağrı temsilcisi)".to_string(), Role::Agent, vec![], Some("1001".to_string())),
-        ("agent2".to_string(), "Mehmet Kaya (çağrı temsilcisi)".to_string(), Role::Agent, vec![], Some("1002".to_string())),
-        ("lead".to_string(), "Zeynep Şahin (vardiya amiri)".to_string(), Role::Lead, vec![], None),
-        ("admin".to_string(), "Sistem Yöneticisi".to_string(), Role::Admin, vec![], None),
+        (
+            "agent".to_string(),
+            "Ayşe Demir (çağrı temsilcisi)".to_string(),
+            Role::Agent,
+            vec![],
+            Some("1001".to_string()),
+        ),
+        (
+            "agent2".to_string(),
+            "Mehmet Kaya (çağrı temsilcisi)".to_string(),
+            Role::Agent,
+            vec![],
+            Some("1002".to_string()),
+        ),
+        (
+            "lead".to_string(),
+            "Zeynep Şahin (vardiya amiri)".to_string(),
+            Role::Lead,
+            vec![],
+            None,
+        ),
+        (
+            "admin".to_string(),
+            "Sistem Yöneticisi".to_string(),
+            Role::Admin,
+            vec![],
+            None,
+        ),
     ];
     for u in taxonomy.units.iter().filter(|u| u.kind == UnitKind::Metropolitan) {
-        users.push((u.code.to_lowercase(), format!("{} temsilcisi", u.name_tr), Role::UnitRep, vec![u.code.clone()], None));
+        users.push((
+            u.code.to_lowercase(),
+            format!("{} temsilcisi", u.name_tr),
+            Role::UnitRep,
+            vec![u.code.clone()],
+            None,
+        ));
     }
     for (username, full_name, role, units, extension) in users {
         store
-            .create_user(NewUser { username, full_name, password_hash: hash.clone(), role, units, extension })
+            .create_user(NewUser {
+                username,
+                full_name,
+                password_hash: hash.clone(),
+                role,
+                units,
+                extension,
+            })
             .await?;
     }
     Ok(())
@@ -152,10 +204,17 @@ pub async fn generate(
     create_demo_users(store, &taxonomy).await?;
     let agent = store.user_by_username("agent").await?.expect("demo agent exists").info;
     let mut rng = StdRng::seed_from_u64(opts.seed);
-    let mut p = Progress { citizens_done: 0, requests_done: 0, citizens_total: opts.citizens, requests_total: opts.requests };
+    let mut p = Progress {
+        citizens_done: 0,
+        requests_done: 0,
+        citizens_total: opts.citizens,
+        requests_total: opts.requests,
+    };
 
     let place_pick = Weighted::new(places.districts.iter().flat_map(|d| {
-        d.neighbourhoods.iter().map(move |n| ((d.code.clone(), n.name.clone()), n.population.unwrap_or(200) as u64))
+        d.neighbourhoods
+            .iter()
+            .map(move |n| ((d.code.clone(), n.name.clone()), n.population.unwrap_or(200) as u64))
     }));
     let male = Weighted::new(names.male.iter().map(|(n, w)| (n.clone(), *w as u64)));
     let female = Weighted::new(names.female.iter().map(|(n, w)| (n.clone(), *w as u64)));
@@ -168,7 +227,11 @@ pub async fn generate(
     while p.citizens_done < opts.citizens {
         let mut tx = store.begin().await?;
         for _ in 0..BATCH.min(opts.citizens - p.citizens_done) {
-            let first = if rng.random_bool(0.5) { male.pick(&mut rng) } else { female.pick(&mut rng) };
+            let first = if rng.random_bool(0.5) {
+                male.pick(&mut rng)
+            } else {
+                female.pick(&mut rng)
+            };
             let full_name = format!("{first} {}", surname.pick(&mut rng));
             let (district, neighbourhood) = place_pick.pick(&mut rng).clone();
             let street = format!(
@@ -246,8 +309,12 @@ pub async fn generate(
         s
     };
     let details = [
-        "", "Vatandaş acil dönüş bekliyor.", "Daha önce de aradığını belirtti.", "Sabahtan beri devam ediyor.",
-        "Yaşlı ve engelli bireyler etkileniyor.", "Komşular da şikâyetçi.",
+        "",
+        "Vatandaş acil dönüş bekliyor.",
+        "Daha önce de aradığını belirtti.",
+        "Sabahtan beri devam ediyor.",
+        "Yaşlı ve engelli bireyler etkileniyor.",
+        "Komşular da şikâyetçi.",
     ];
     while p.requests_done < opts.requests {
         let mut tx = store.begin().await?;
@@ -255,7 +322,15 @@ pub async fn generate(
             let cat = *categories.pick(&mut rng);
             let (citizen_id, address) = if citizens.is_empty() || rng.random_bool(0.08) {
                 let (d, n) = place_pick.pick(&mut rng).clone();
-                (None, Address { district: d, neighbourhood: n, street: None, number: None })
+                (
+                    None,
+                    Address {
+                        district: d,
+                        neighbourhood: n,
+                        street: None,
+                        number: None,
+                    },
+                )
             } else {
                 let (id, a) = &citizens[rng.random_range(0..citizens.len())];
                 (Some(*id), a.clone())
@@ -266,8 +341,16 @@ pub async fn generate(
                 (x * x * 730.0 * 24.0 * 60.0) as i64
             };
             let created_at = opts.now - Duration::minutes(age_min);
-            let kind = if cat.group == "tesekkur" { RequestType::Thanks } else { *kinds.pick(&mut rng) };
-            let keyword = cat.keywords.get(rng.random_range(0..cat.keywords.len().max(1))).cloned().unwrap_or_default();
+            let kind = if cat.group == "tesekkur" {
+                RequestType::Thanks
+            } else {
+                *kinds.pick(&mut rng)
+            };
+            let keyword = cat
+                .keywords
+                .get(rng.random_range(0..cat.keywords.len().max(1)))
+                .cloned()
+                .unwrap_or_default();
             let description = format!(
                 "{} - {} Mah. {} {}",
                 crate::domain::text::turkish_title(&keyword),
@@ -285,19 +368,17 @@ pub async fn generate(
             let stage = {
                 let x: f64 = rng.random::<f64>();
                 let done_prob = (age_days / 10.0).min(0.97);
-                if x < done_prob { 4 + rng.random_range(0..3) } else { rng.random_range(1..4) }
-            };
-            let mut t = created_at;
-            let mut timeline = Vec::new();
-            let mut ev = |rng: &mut StdRng, t: &mut DateTime<Utc>, kind: EventKind, status: Option<Status>, unit: Option<String>, text: Option<String>, actor: &str| {
-                *t += Duration::minutes(rng.random_range(5..60 * 24));
-                let t_ev = (*t).min(opts.now);
-                timeline.push(TimelineEvent { id: det_uuid(rng, t_ev), at: t_ev, actor: actor.to_string(), kind, status, unit, text, internal: false });
+                if x < done_prob {
+                    4 + rng.random_range(0..3)
+                } else {
+                    rng.random_range(1..4)
+                }
             };
             let rep = unit.to_lowercase();
+            let mut timeline = Vec::new();
             timeline.push(TimelineEvent {
-                id: det_uuid(&mut rng, t),
-                at: t,
+                id: det_uuid(&mut rng, created_at),
+                at: created_at,
                 actor: agent.username.clone(),
                 kind: EventKind::Created,
                 status: Some(Status::Registered),
@@ -306,43 +387,102 @@ pub async fn generate(
                 internal: false,
             });
             let mut status = Status::Forwarded;
-            timeline.push(TimelineEvent { id: det_uuid(&mut rng, t), at: t, actor: agent.username.clone(), kind: EventKind::Forwarded, status: Some(status), unit: Some(unit.clone()), text: None, internal: false });
+            timeline.push(TimelineEvent {
+                id: det_uuid(&mut rng, created_at),
+                at: created_at,
+                actor: agent.username.clone(),
+                kind: EventKind::Forwarded,
+                status: Some(status),
+                unit: Some(unit.clone()),
+                text: None,
+                internal: false,
+            });
+            let mut t = created_at;
+            let mut ev = |rng: &mut StdRng,
+                          t: &mut DateTime<Utc>,
+                          kind: EventKind,
+                          status: Option<Status>,
+                          text: Option<String>,
+                          actor: &str| {
+                *t += Duration::minutes(rng.random_range(5..60 * 24));
+                let at = (*t).min(opts.now);
+                timeline.push(TimelineEvent {
+                    id: det_uuid(rng, at),
+                    at,
+                    actor: actor.to_string(),
+                    kind,
+                    status,
+                    unit: None,
+                    text,
+                    internal: false,
+                });
+            };
             let mut assigned = None;
             if stage >= 2 {
                 status = Status::InProgress;
                 assigned = Some(format!("{rep} ekip {}", rng.random_range(1..6)));
-                ev(&mut rng, &mut t, EventKind::Accepted, Some(status), None, assigned.clone(), &rep);
+                ev(
+                    &mut rng,
+                    &mut t,
+                    EventKind::Accepted,
+                    Some(status),
+                    assigned.clone(),
+                    &rep,
+                );
             }
             if stage >= 3 {
-                ev(&mut rng, &mut t, EventKind::Note, None, None, Some("Ekip yönlendirildi, yerinde inceleme yapılacak.".into()), &rep);
+                ev(
+                    &mut rng,
+                    &mut t,
+                    EventKind::Note,
+                    None,
+                    Some("Ekip yönlendirildi, yerinde inceleme yapılacak.".into()),
+                    &rep,
+                );
             }
             if stage >= 4 {
                 status = Status::Resolved;
-                ev(&mut rng, &mut t, EventKind::Resolved, Some(status), None, Some("Sayın vatandaşımız, başvurunuz ilgili ekiplerimizce yerinde incelenmiş ve gerekli çalışma tamamlanmıştır.".into()), &rep);
+                ev(&mut rng, &mut t, EventKind::Resolved, Some(status), Some("Sayın vatandaşımız, başvurunuz ilgili ekiplerimizce yerinde incelenmiş ve gerekli çalışma tamamlanmıştır.".into()), &rep);
             }
             if stage >= 5 {
                 status = Status::Informed;
-                ev(&mut rng, &mut t, EventKind::CitizenInformed, Some(status), None, Some("Vatandaş telefonla bilgilendirildi.".into()), &agent.username);
+                ev(
+                    &mut rng,
+                    &mut t,
+                    EventKind::CitizenInformed,
+                    Some(status),
+                    Some("Vatandaş telefonla bilgilendirildi.".into()),
+                    &agent.username,
+                );
             }
             if stage >= 6 {
                 status = Status::Closed;
-                ev(&mut rng, &mut t, EventKind::StatusChanged, Some(status), None, None, &rep);
+                ev(&mut rng, &mut t, EventKind::StatusChanged, Some(status), None, &rep);
             }
             let updated_at = timeline.last().map(|e| e.at).unwrap_or(created_at);
             let seq = tx.next_seq().await?;
             let r = Request {
                 id,
-                tracking_no: TrackingNumber::from_serial(serial).map_err(|e| anyhow::anyhow!("{e}"))?.to_string(),
+                tracking_no: TrackingNumber::from_serial(serial)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .to_string(),
                 kind,
                 channel: *channels.pick(&mut rng),
                 category: cat.code.clone(),
                 unit,
                 status,
-                priority: if rng.random_bool(0.05) { Priority::High } else { cat.priority },
+                priority: if rng.random_bool(0.05) {
+                    Priority::High
+                } else {
+                    cat.priority
+                },
                 location: Some(Location {
                     district: address.district.clone(),
                     neighbourhood: Some(address.neighbourhood.clone()),
-                    address: address.street.clone().map(|s| format!("{s} No: {}", address.number.clone().unwrap_or_default())),
+                    address: address
+                        .street
+                        .clone()
+                        .map(|s| format!("{s} No: {}", address.number.clone().unwrap_or_default())),
                     lat: None,
                     lon: None,
                 }),
@@ -354,7 +494,11 @@ pub async fn generate(
                 co_reporters: Vec::new(),
                 sla_due_at: calendar.due(created_at, cat.sla),
                 paused_at: None,
-                contacts: if rng.random_bool(0.1) { rng.random_range(1..4) } else { 0 },
+                contacts: if rng.random_bool(0.1) {
+                    rng.random_range(1..4)
+                } else {
+                    0
+                },
                 call_seconds: Some(rng.random_range(40..420)),
                 created_at,
                 updated_at,

@@ -24,7 +24,10 @@ pub enum ApiError {
     InvalidTransition(String),
     /// A stale `base_version` or a true edit conflict.
     #[error("{message}")]
-    Conflict { message: String, current: Option<Box<Entity>> },
+    Conflict {
+        message: String,
+        current: Option<Box<Entity>>,
+    },
     #[error("request body too large")]
     TooLarge,
     #[error(transparent)]
@@ -33,7 +36,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        ApiError::Invalid { field: Some(field.to_string()), message: message.into() }
+        ApiError::Invalid {
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -89,7 +95,11 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?e, "internal error");
         }
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code().to_string(), message: self.public_message(), field: self.field() },
+            error: ErrorDetail {
+                code: self.code().to_string(),
+                message: self.public_message(),
+                field: self.field(),
+            },
         };
         (self.status(), Json(body)).into_response()
     }
@@ -119,8 +129,13 @@ where
                 field: None,
                 message: "expected Content-Type: application/json".into(),
             }),
-            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::TooLarge),
-            Err(e) => Err(ApiError::Invalid { field: None, message: e.body_text() }),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge)
+            }
+            Err(e) => Err(ApiError::Invalid {
+                field: None,
+                message: e.body_text(),
+            }),
         }
     }
 }
@@ -141,6 +156,7 @@ fn data_error(text: &str) -> ApiError {
     let named = msg.split('`').nth(1).map(str::to_string);
     let field = if msg.starts_with("unknown field") || msg.starts_with("missing field") {
         match (&path, named) {
+            (Some(p), Some(n)) if *p == n || p.ends_with(&format!(".{n}")) => Some(p.clone()),
             (Some(p), Some(n)) if p != "." => Some(format!("{p}.{n}")),
             (_, n) => n,
         }

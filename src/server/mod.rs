@@ -46,7 +46,9 @@ pub struct EventHub {
 
 impl EventHub {
     pub fn new() -> EventHub {
-        EventHub { tx: broadcast::channel(4096).0 }
+        EventHub {
+            tx: broadcast::channel(4096).0,
+        }
     }
 
     pub fn publish(&self, event: ServerEvent) {
@@ -159,7 +161,12 @@ pub async fn spawn(state: AppState, listen: SocketAddr) -> anyhow::Result<Runnin
             })
             .await
     });
-    Ok(RunningServer { addr, state, shutdown: Some(tx), handle })
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown: Some(tx),
+        handle,
+    })
 }
 
 pub fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -174,7 +181,10 @@ pub fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         let state = AppState::open(&args.db).await?;
         let server = spawn(state, args.listen).await?;
         tracing::info!(addr = %server.addr, db = %redact_url(&args.db), "beyazmasa API listening");
-        eprintln!("beyazmasa: API listening on http://{}/api/v1 (Ctrl-C to stop)", server.addr);
+        eprintln!(
+            "beyazmasa: API listening on http://{}/api/v1 (Ctrl-C to stop)",
+            server.addr
+        );
         shutdown_signal().await;
         tracing::info!("shutting down");
         server.shutdown().await;
@@ -186,7 +196,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -214,7 +225,10 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact_url("postgres://bm:secret@db/bm"), "postgres://bm:***@db/bm");
+        assert_eq!(
+            super::redact_url("postgres://bm:secret@db/bm"),
+            "postgres://bm:***@db/bm"
+        );
         assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
     }
 }

@@ -47,20 +47,45 @@ pub async fn apply(state: &AppState, user: &AuthUser, mutation: Mutation) -> Res
     let result = run_op(state, &ctx, tx.as_mut(), &mutation.op).await;
     let (outcome, changed) = match result {
         Ok(changed) => {
-            let main = changed.first().cloned().ok_or_else(|| anyhow::anyhow!("mutation changed nothing"))?;
-            (Outcome::Applied { version: main.1.version(), entity: main.1 }, changed)
+            let main = changed
+                .first()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("mutation changed nothing"))?;
+            (
+                Outcome::Applied {
+                    version: main.1.version(),
+                    entity: main.1,
+                },
+                changed,
+            )
         }
-        Err(ApiError::Conflict { message, current: Some(current) }) => {
+        Err(ApiError::Conflict {
+            message,
+            current: Some(current),
+        }) => {
             // Nothing of this mutation may stay: start over for the record.
             drop(tx);
             tx = state.store.begin().await?;
-            (Outcome::Conflict { message, current: *current }, Vec::new())
+            (
+                Outcome::Conflict {
+                    message,
+                    current: *current,
+                },
+                Vec::new(),
+            )
         }
         Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
         Err(e) => {
             drop(tx);
             tx = state.store.begin().await?;
-            (Outcome::Rejected { code: e.code().to_string(), message: e.public_message(), field: e.field() }, Vec::new())
+            (
+                Outcome::Rejected {
+                    code: e.code().to_string(),
+                    message: e.public_message(),
+                    field: e.field(),
+                },
+                Vec::new(),
+            )
         }
     };
     tx.mark_processed(device, mutation.mutation_id, &outcome).await?;
@@ -76,13 +101,17 @@ pub async fn apply(state: &AppState, user: &AuthUser, mutation: Mutation) -> Res
 async fn run_op(state: &AppState, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, op: &MutationOp) -> Res<Vec<(i64, Entity)>> {
     match op {
         MutationOp::CreateCitizen { citizen } => create_citizen(state, ctx, tx, citizen).await,
-        MutationOp::UpdateCitizen { id, base_version, patch } => {
-            update_citizen(state, ctx, tx, *id, *base_version, patch).await
-        }
+        MutationOp::UpdateCitizen {
+            id,
+            base_version,
+            patch,
+        } => update_citizen(state, ctx, tx, *id, *base_version, patch).await,
         MutationOp::CreateRequest { request } => create_request(state, ctx, tx, request).await,
-        MutationOp::RequestAction { request_id, base_version, action } => {
-            request_action(state, ctx, tx, *request_id, *base_version, action).await
-        }
+        MutationOp::RequestAction {
+            request_id,
+            base_version,
+            action,
+        } => request_action(state, ctx, tx, *request_id, *base_version, action).await,
     }
 }
 
@@ -98,10 +127,19 @@ pub fn clean_text(field: &str, value: &str, max: usize, multiline: bool) -> Res<
     }
     let n = v.chars().count();
     if n > max {
-        return Err(ApiError::invalid(field, format!("{field} is {n} characters; at most {max} are allowed")));
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} is {n} characters; at most {max} are allowed"),
+        ));
     }
-    if let Some(c) = v.chars().find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
-        return Err(ApiError::invalid(field, format!("{field} contains a control character (U+{:04X})", c as u32)));
+    if let Some(c) = v
+        .chars()
+        .find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} contains a control character (U+{:04X})", c as u32),
+        ));
     }
     Ok(v.to_string())
 }
@@ -119,7 +157,8 @@ fn parse_phones(field: &str, phones: &[String]) -> Res<Vec<String>> {
     }
     let mut out: Vec<String> = Vec::new();
     for (i, p) in phones.iter().enumerate() {
-        let phone = Phone::parse(p).map_err(|e| ApiError::invalid(&format!("{field}[{i}]"), format!("'{}': {e}", p.trim())))?;
+        let phone =
+            Phone::parse(p).map_err(|e| ApiError::invalid(&format!("{field}[{i}]"), format!("'{}': {e}", p.trim())))?;
         if !out.iter().any(|q| q == phone.e164()) {
             out.push(phone.e164().to_string());
         }
@@ -128,17 +167,28 @@ fn parse_phones(field: &str, phones: &[String]) -> Res<Vec<String>> {
 }
 
 fn clean_email(value: &Option<String>) -> Res<Option<String>> {
-    let Some(e) = clean_opt("email", value, 254)? else { return Ok(None) };
-    let valid = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+    let Some(e) = clean_opt("email", value, 254)? else {
+        return Ok(None);
+    };
+    let valid = e
+        .split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
         && !e.contains(char::is_whitespace);
-    if valid { Ok(Some(e)) } else { Err(ApiError::invalid("email", format!("'{e}' is not an e-mail address"))) }
+    if valid {
+        Ok(Some(e))
+    } else {
+        Err(ApiError::invalid("email", format!("'{e}' is not an e-mail address")))
+    }
 }
 
 fn resolve_address(state: &AppState, field: &str, a: &Address) -> Res<Address> {
     let g = &state.reference.gazetteer;
-    let (code, _) = g
-        .district(&a.district)
-        .ok_or_else(|| ApiError::invalid(&format!("{field}.district"), format!("unknown district '{}'", a.district.trim())))?;
+    let (code, _) = g.district(&a.district).ok_or_else(|| {
+        ApiError::invalid(
+            &format!("{field}.district"),
+            format!("unknown district '{}'", a.district.trim()),
+        )
+    })?;
     let n = g.neighbourhood(code, &a.neighbourhood).ok_or_else(|| {
         ApiError::invalid(
             &format!("{field}.neighbourhood"),
@@ -162,7 +212,12 @@ fn resolve_location(state: &AppState, l: &Location) -> Res<Location> {
         None => None,
         Some(n) => Some(
             g.neighbourhood(code, n)
-                .ok_or_else(|| ApiError::invalid("location.neighbourhood", format!("unknown neighbourhood '{n}' in {code}")))?
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "location.neighbourhood",
+                        format!("unknown neighbourhood '{n}' in {code}"),
+                    )
+                })?
                 .neighbourhood
                 .clone(),
         ),
@@ -196,19 +251,33 @@ async fn audit(tx: &mut dyn StoreTx, ctx: &Ctx<'_>, action: &str, entity: &str, 
 
 // ------------------------------------------------------------- citizens
 
-async fn create_citizen(state: &AppState, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, n: &NewCitizen) -> Res<Vec<(i64, Entity)>> {
+async fn create_citizen(
+    state: &AppState,
+    ctx: &Ctx<'_>,
+    tx: &mut dyn StoreTx,
+    n: &NewCitizen,
+) -> Res<Vec<(i64, Entity)>> {
     let full_name = clean_text("full_name", &n.full_name, MAX_SHORT_CHARS, false)?;
     let phones = parse_phones("phones", &n.phones)?;
     let tckn = match n.tckn.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(t) => Some(Tckn::parse(t).map_err(|e| ApiError::invalid("tckn", e.to_string()))?.as_str().to_string()),
+        Some(t) => Some(
+            Tckn::parse(t)
+                .map_err(|e| ApiError::invalid("tckn", e.to_string()))?
+                .as_str()
+                .to_string(),
+        ),
         None => None,
     };
     let email = clean_email(&n.email)?;
-    let address = n.address.as_ref().map(|a| resolve_address(state, "address", a)).transpose()?;
+    let address = n
+        .address
+        .as_ref()
+        .map(|a| resolve_address(state, "address", a))
+        .transpose()?;
     let id = n.id.unwrap_or_else(Uuid::now_v7);
     if let Some(existing) = tx.citizen(id).await? {
         // The same create again (a retry over another path): no new effect.
-        return Ok(vec![(existing.version, Entity::Citizen(existing))]);
+        return Ok(vec![(existing.version, Entity::Citizen(Box::new(existing)))]);
     }
     let seq = tx.next_seq().await?;
     let citizen = Citizen {
@@ -227,7 +296,7 @@ async fn create_citizen(state: &AppState, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, n
     tx.put_citizen(&citizen).await?;
     tx.record_change(seq, CITIZEN, id).await?;
     audit(tx, ctx, "citizen.create", CITIZEN, id, String::new()).await?;
-    Ok(vec![(seq, Entity::Citizen(citizen))])
+    Ok(vec![(seq, Entity::Citizen(Box::new(citizen)))])
 }
 
 async fn update_citizen(
@@ -239,9 +308,14 @@ async fn update_citizen(
     p: &CitizenPatch,
 ) -> Res<Vec<(i64, Entity)>> {
     if ctx.user.role() == Role::UnitRep {
-        return Err(ApiError::Forbidden("unit representatives cannot edit citizen records".into()));
+        return Err(ApiError::Forbidden(
+            "unit representatives cannot edit citizen records".into(),
+        ));
     }
-    let mut c = tx.citizen(id).await?.ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
+    let mut c = tx
+        .citizen(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
     let mut touched: Vec<&str> = Vec::new();
     if let Some(name) = &p.full_name {
         c.full_name = crate::domain::text::turkish_title(&clean_text("full_name", name, MAX_SHORT_CHARS, false)?);
@@ -271,10 +345,13 @@ async fn update_citizen(
         .filter(|f| c.field_versions.get(*f).is_some_and(|v| *v > base_version))
         .collect();
     if !clashing.is_empty() {
-        let current = tx.citizen(id).await?.ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
+        let current = tx
+            .citizen(id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
         return Err(ApiError::Conflict {
             message: format!("changed meanwhile by someone else: {}", clashing.join(", ")),
-            current: Some(Box::new(Entity::Citizen(current))),
+            current: Some(Box::new(Entity::Citizen(Box::new(current)))),
         });
     }
     let seq = tx.next_seq().await?;
@@ -286,7 +363,7 @@ async fn update_citizen(
     tx.put_citizen(&c).await?;
     tx.record_change(seq, CITIZEN, id).await?;
     audit(tx, ctx, "citizen.update", CITIZEN, id, touched.join(",")).await?;
-    Ok(vec![(seq, Entity::Citizen(c))])
+    Ok(vec![(seq, Entity::Citizen(Box::new(c)))])
 }
 
 // ------------------------------------------------------------- requests
@@ -328,18 +405,29 @@ fn transition(t: Transition, from: Status, role: Role) -> Res<Status> {
         TransitionError::RoleForbidden { .. } => ApiError::Forbidden(e.to_string()),
         TransitionError::NotFromHere { .. } => ApiError::InvalidTransition(format!(
             "cannot {} a request that is {}",
-            serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            serde_json::to_value(t)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
             from.as_str()
         )),
     })
 }
 
-async fn create_request(state: &AppState, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, n: &NewRequest) -> Res<Vec<(i64, Entity)>> {
+async fn create_request(
+    state: &AppState,
+    ctx: &Ctx<'_>,
+    tx: &mut dyn StoreTx,
+    n: &NewRequest,
+) -> Res<Vec<(i64, Entity)>> {
     let description = clean_text("description", &n.description, MAX_TEXT_CHARS, true)?;
     let cat = category(state, n.category.trim())?;
     let location = n.location.as_ref().map(|l| resolve_location(state, l)).transpose()?;
     if location.is_none() && cat.required_fields.iter().any(|f| f == "address" || f == "location") {
-        return Err(ApiError::invalid("location", format!("category {} needs a location", cat.code)));
+        return Err(ApiError::invalid(
+            "location",
+            format!("category {} needs a location", cat.code),
+        ));
     }
     if let Some(c) = n.citizen_id
         && tx.citizen(c).await?.is_none()
@@ -358,17 +446,26 @@ async fn create_request(state: &AppState, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, n
     }
     let answer = clean_opt_multiline("answer", &n.answer)?;
     if answer.is_some() && n.kind != RequestType::Information {
-        return Err(ApiError::invalid("answer", "only an information (bilgi) request can be answered on the call"));
+        return Err(ApiError::invalid(
+            "answer",
+            "only an information (bilgi) request can be answered on the call",
+        ));
     }
     let unit = match n.unit.as_deref().filter(|u| !u.trim().is_empty()) {
         Some(u) => {
             let u = check_unit(state, "unit", u)?;
             if n.unit_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                return Err(ApiError::invalid("unit_reason", "overriding the routed unit needs a reason"));
+                return Err(ApiError::invalid(
+                    "unit_reason",
+                    "overriding the routed unit needs a reason",
+                ));
             }
             u
         }
-        None => state.reference.taxonomy.route(cat, location.as_ref().map(|l| l.district.as_str())),
+        None => state
+            .reference
+            .taxonomy
+            .route(cat, location.as_ref().map(|l| l.district.as_str())),
     };
     let unit_reason = clean_opt("unit_reason", &n.unit_reason, MAX_SHORT_CHARS)?;
 
@@ -382,10 +479,16 @@ async fn create_request(state: &AppState, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, n
         Some(t) => {
             let no = TrackingNumber::parse(t).map_err(|e| ApiError::invalid("tracking_no", e.to_string()))?;
             if !tx.device_owns_serial(ctx.user.device_id, no.serial()).await? {
-                return Err(ApiError::invalid("tracking_no", format!("tracking number {no} was not issued to this device")));
+                return Err(ApiError::invalid(
+                    "tracking_no",
+                    format!("tracking number {no} was not issued to this device"),
+                ));
             }
             if tx.request_id_by_tracking(&no.to_string()).await?.is_some() {
-                return Err(ApiError::invalid("tracking_no", format!("tracking number {no} is already used")));
+                return Err(ApiError::invalid(
+                    "tracking_no",
+                    format!("tracking number {no} is already used"),
+                ));
             }
             no
         }
@@ -499,7 +602,10 @@ fn check_scope(ctx: &Ctx<'_>, r: &Request, a: &Action) -> Res<()> {
     match user.role() {
         Role::Lead | Role::Admin => Ok(()),
         Role::UnitRep if user.acts_for_unit(&r.unit) => Ok(()),
-        Role::UnitRep => Err(ApiError::Forbidden(format!("request {} belongs to unit {}, not yours", r.tracking_no, r.unit))),
+        Role::UnitRep => Err(ApiError::Forbidden(format!(
+            "request {} belongs to unit {}, not yours",
+            r.tracking_no, r.unit
+        ))),
         Role::Agent => match a {
             Action::Resolve { .. } if r.kind != RequestType::Information => Err(ApiError::Forbidden(
                 "agents may only answer information (bilgi) requests; the unit resolves the rest".into(),
@@ -525,7 +631,10 @@ async fn request_action(
     base_version: Option<i64>,
     action: &Action,
 ) -> Res<Vec<(i64, Entity)>> {
-    let mut r = tx.request(id).await?.ok_or_else(|| ApiError::NotFound(format!("request {id}")))?;
+    let mut r = tx
+        .request(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("request {id}")))?;
     check_scope(ctx, &r, action)?;
     let role = ctx.user.role();
     let from = r.status;
@@ -549,7 +658,10 @@ async fn request_action(
         }
         None => {
             if matches!(action, Action::Assign { .. }) && from.is_closed() {
-                return Err(ApiError::InvalidTransition(format!("request {} is closed", r.tracking_no)));
+                return Err(ApiError::InvalidTransition(format!(
+                    "request {} is closed",
+                    r.tracking_no
+                )));
             }
             None
         }
@@ -564,7 +676,12 @@ async fn request_action(
             if let Some(u) = unit.as_deref().filter(|u| !u.trim().is_empty()) {
                 let u = check_unit(state, "unit", u)?;
                 if u != r.unit {
-                    e.text = Some(clean_text("reason", reason.as_deref().unwrap_or(""), MAX_SHORT_CHARS, false)?);
+                    e.text = Some(clean_text(
+                        "reason",
+                        reason.as_deref().unwrap_or(""),
+                        MAX_SHORT_CHARS,
+                        false,
+                    )?);
                     r.unit = u;
                 }
             }
@@ -640,9 +757,15 @@ async fn request_action(
             if *of == id {
                 return Err(ApiError::invalid("of", "a request cannot duplicate itself"));
             }
-            let mut original = tx.request(*of).await?.ok_or_else(|| ApiError::invalid("of", format!("unknown request {of}")))?;
+            let mut original = tx
+                .request(*of)
+                .await?
+                .ok_or_else(|| ApiError::invalid("of", format!("unknown request {of}")))?;
             if original.status == Status::Duplicate {
-                return Err(ApiError::invalid("of", format!("{} is itself a duplicate", original.tracking_no)));
+                return Err(ApiError::invalid(
+                    "of",
+                    format!("{} is itself a duplicate", original.tracking_no),
+                ));
             }
             // The citizens of the duplicate become co-reporters of the original.
             for c in r.citizen_id.iter().chain(r.co_reporters.iter()) {
@@ -695,8 +818,18 @@ async fn request_action(
         tx.append_event(id, seq, e).await?;
     }
     tx.record_change(seq, REQUEST, id).await?;
-    let what = serde_json::to_value(action).ok().and_then(|v| v.get("action").and_then(|a| a.as_str()).map(String::from));
-    audit(tx, ctx, &format!("request.{}", what.unwrap_or_default()), REQUEST, id, r.tracking_no.clone()).await?;
+    let what = serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(String::from));
+    audit(
+        tx,
+        ctx,
+        &format!("request.{}", what.unwrap_or_default()),
+        REQUEST,
+        id,
+        r.tracking_no.clone(),
+    )
+    .await?;
     r.timeline = tx.timeline(id).await?;
     let mut changed = vec![(seq, Entity::Request(Box::new(r)))];
     for mut other in also_changed {
@@ -716,7 +849,10 @@ fn resume_clock(state: &AppState, r: &mut Request, now: DateTime<Utc>) {
     if let Some(paused) = r.paused_at.take()
         && let Some(cat) = state.reference.taxonomy.category(&r.category)
     {
-        r.sla_due_at = state.reference.calendar.extend_for_pause(r.sla_due_at, cat.sla, paused, now);
+        r.sla_due_at = state
+            .reference
+            .calendar
+            .extend_for_pause(r.sla_due_at, cat.sla, paused, now);
     }
 }
 

@@ -10,13 +10,18 @@ use crate::server::error::{ApiError, ApiJson};
 use crate::server::service::clean_text;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/login", post(login)).route("/auth/me", get(me))
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/me", get(me))
 }
 
 /// Logs a user in on a device and issues that device's bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::protocol::ErrorBody)))]
-pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
     let device_name = clean_text("device_name", &body.device_name, 100, false)?;
     let user = state.store.user_by_username(body.username.trim()).await?;
     // Verify even for unknown users' sake of timing? argon2 dominates; keep
@@ -27,9 +32,22 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
     };
     let token = new_token();
     let device_id = body.device_id.unwrap_or_else(Uuid::now_v7);
-    state.store.insert_token(&token_hash(&token), user.info.id, device_id, &device_name).await?;
-    state.audit.record(&user.info.username, "auth.login", "device", device_id.to_string(), device_name);
-    Ok(Json(LoginResponse { token, device_id, user: user.info }))
+    state
+        .store
+        .insert_token(&token_hash(&token), user.info.id, device_id, &device_name)
+        .await?;
+    state.audit.record(
+        &user.info.username,
+        "auth.login",
+        "device",
+        device_id.to_string(),
+        device_name,
+    );
+    Ok(Json(LoginResponse {
+        token,
+        device_id,
+        user: user.info,
+    }))
 }
 
 /// The user behind the token.

@@ -29,19 +29,32 @@ pub async fn create(
     user: AuthUser,
     ApiJson(body): ApiJson<NewCitizen>,
 ) -> Result<(StatusCode, Json<Citizen>), ApiError> {
-    let m = Mutation { mutation_id: Uuid::now_v7(), op: MutationOp::CreateCitizen { citizen: body } };
+    let m = Mutation {
+        mutation_id: Uuid::now_v7(),
+        op: MutationOp::CreateCitizen { citizen: body },
+    };
     match outcome_entity(service::apply(&state, &user, m).await?)? {
-        Entity::Citizen(c) => Ok((StatusCode::CREATED, Json(c))),
+        Entity::Citizen(c) => Ok((StatusCode::CREATED, Json(*c))),
         Entity::Request(_) => Err(anyhow::anyhow!("create citizen returned a request").into()),
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/citizens/{id}", tag = "citizens", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = Citizen), (status = 404, body = crate::protocol::ErrorBody)))]
-pub async fn get_one(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> Result<Json<Citizen>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Citizen>, ApiError> {
     let id = parse_id("id", &id)?;
-    let c = state.store.citizen(id).await?.ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
-    state.audit.record(user.username(), "citizen.view", CITIZEN, id.to_string(), String::new());
+    let c = state
+        .store
+        .citizen(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
+    state
+        .audit
+        .record(user.username(), "citizen.view", CITIZEN, id.to_string(), String::new());
     Ok(Json(c))
 }
 
@@ -66,7 +79,10 @@ pub async fn search(
         return Err(ApiError::invalid("q", "search text is longer than 200 characters"));
     }
     let query = CitizenQuery::new(&p.q, &state.reference.gazetteer);
-    let hits = state.store.search_citizens(&query, p.limit.unwrap_or(20).clamp(1, 100)).await?;
+    let hits = state
+        .store
+        .search_citizens(&query, p.limit.unwrap_or(20).clamp(1, 100))
+        .await?;
     state.audit.record(
         user.username(),
         "citizen.search",
@@ -80,18 +96,32 @@ pub async fn search(
 /// The citizen's requests, newest first, with timelines.
 #[utoipa::path(get, path = "/api/v1/citizens/{id}/requests", tag = "citizens", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = [Request])))]
-pub async fn history(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> Result<Json<Vec<Request>>, ApiError> {
+pub async fn history(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Request>>, ApiError> {
     let id = parse_id("id", &id)?;
     if state.store.citizen(id).await?.is_none() {
         return Err(ApiError::NotFound(format!("citizen {id}")));
     }
-    let filter = RequestFilter { citizen_id: Some(id), limit: 200, ..Default::default() };
+    let filter = RequestFilter {
+        citizen_id: Some(id),
+        limit: 200,
+        ..Default::default()
+    };
     let page = state.store.list_requests(&filter).await?;
     let mut out = Vec::with_capacity(page.items.len());
     for r in page.items {
         // Fill in timelines: the agent reads the last note and answer.
         out.push(state.store.request(r.id).await?.unwrap_or(r));
     }
-    state.audit.record(user.username(), "citizen.history", CITIZEN, id.to_string(), String::new());
+    state.audit.record(
+        user.username(),
+        "citizen.history",
+        CITIZEN,
+        id.to_string(),
+        String::new(),
+    );
     Ok(Json(out))
 }

@@ -1,11 +1,11 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
-use axum::Router;
 use futures::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast;
@@ -63,7 +63,9 @@ pub async fn events(
     ApiQuery(p): ApiQuery<EventParams>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let from_header = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(|s| {
-        s.trim().parse::<i64>().map_err(|_| ApiError::invalid("Last-Event-ID", format!("'{s}' is not a change sequence")))
+        s.trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::invalid("Last-Event-ID", format!("'{s}' is not a change sequence")))
     });
     let last = match (from_header.transpose()?, p.since) {
         (Some(h), _) => Some(h),
@@ -72,7 +74,14 @@ pub async fn events(
     // Subscribe before replaying, so nothing falls between the two.
     let rx = state.events.subscribe();
     let phase = if last.is_some() { Phase::Replay } else { Phase::Live };
-    let feed = Feed { state, user, rx, last, phase, queue: Default::default() };
+    let feed = Feed {
+        state,
+        user,
+        rx,
+        last,
+        phase,
+        queue: Default::default(),
+    };
     let stream = futures::stream::unfold(feed, |mut f| async move {
         loop {
             if let Some(e) = f.queue.pop_front() {
@@ -83,7 +92,10 @@ pub async fn events(
                     let since = f.last.unwrap_or(0);
                     match f.state.store.pull(since, 200).await {
                         Ok((changes, next, has_more)) => {
-                            f.queue.extend(changes.into_iter().map(|c| ServerEvent::Change { seq: c.seq, entity: c.entity }));
+                            f.queue.extend(changes.into_iter().map(|c| ServerEvent::Change {
+                                seq: c.seq,
+                                entity: c.entity,
+                            }));
                             f.last = Some(next);
                             if !has_more {
                                 f.phase = Phase::Live;
@@ -103,7 +115,9 @@ pub async fn events(
                         }
                     }
                     Ok(pop @ ServerEvent::ScreenPop { .. }) => {
-                        let ServerEvent::ScreenPop { extension, .. } = &pop else { unreachable!() };
+                        let ServerEvent::ScreenPop { extension, .. } = &pop else {
+                            unreachable!()
+                        };
                         if f.user.user.extension.as_deref() == Some(extension.as_str()) {
                             return Some((Ok(to_sse(&pop)), f));
                         }

@@ -38,7 +38,10 @@ pub async fn create(
     user: AuthUser,
     ApiJson(body): ApiJson<NewRequest>,
 ) -> Result<(StatusCode, Json<Request>), ApiError> {
-    let m = Mutation { mutation_id: Uuid::now_v7(), op: MutationOp::CreateRequest { request: body } };
+    let m = Mutation {
+        mutation_id: Uuid::now_v7(),
+        op: MutationOp::CreateRequest { request: body },
+    };
     let r = into_request(outcome_entity(service::apply(&state, &user, m).await?)?)?;
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -47,16 +50,31 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", security(("bearer" = [])),
     params(("id" = String, Path, description = "uuid or tracking number")),
     responses((status = 200, body = Request), (status = 404, body = crate::protocol::ErrorBody)))]
-pub async fn get_one(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> Result<Json<Request>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Request>, ApiError> {
     let found = match Uuid::parse_str(id.trim()) {
         Ok(uuid) => state.store.request(uuid).await?,
         Err(_) => match TrackingNumber::parse(&id) {
             Ok(no) => state.store.request_by_tracking(&no.to_string()).await?,
-            Err(_) => return Err(ApiError::invalid("id", format!("'{id}' is neither an id nor a tracking number"))),
+            Err(_) => {
+                return Err(ApiError::invalid(
+                    "id",
+                    format!("'{id}' is neither an id nor a tracking number"),
+                ));
+            }
         },
     };
     let r = found.ok_or_else(|| ApiError::NotFound(format!("request {id}")))?;
-    state.audit.record(user.username(), "request.view", REQUEST, r.id.to_string(), String::new());
+    state.audit.record(
+        user.username(),
+        "request.view",
+        REQUEST,
+        r.id.to_string(),
+        String::new(),
+    );
     Ok(Json(r))
 }
 
@@ -80,7 +98,13 @@ pub struct ListParams {
 
 fn csv(s: &Option<String>) -> Vec<String> {
     s.as_deref()
-        .map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect())
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -100,7 +124,12 @@ pub async fn list(
     let mut statuses = Vec::new();
     for s in csv(&p.status) {
         if s == "open" {
-            statuses.extend(Status::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str().to_string()));
+            statuses.extend(
+                Status::ALL
+                    .iter()
+                    .filter(|s| s.is_open())
+                    .map(|s| s.as_str().to_string()),
+            );
         } else if Status::parse(&s).is_some() {
             statuses.push(s);
         } else {
@@ -155,7 +184,13 @@ pub async fn act(
     let id = parse_id("id", &id)?;
     let m = Mutation {
         mutation_id: body.mutation_id.unwrap_or_else(Uuid::now_v7),
-        op: MutationOp::RequestAction { request_id: id, base_version: body.base_version, action: body.action },
+        op: MutationOp::RequestAction {
+            request_id: id,
+            base_version: body.base_version,
+            action: body.action,
+        },
     };
-    Ok(Json(into_request(outcome_entity(service::apply(&state, &user, m).await?)?)?))
+    Ok(Json(into_request(outcome_entity(
+        service::apply(&state, &user, m).await?,
+    )?)?))
 }

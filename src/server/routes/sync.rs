@@ -30,10 +30,15 @@ pub async fn push(
     ApiJson(body): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if body.device_id != user.device_id {
-        return Err(ApiError::Forbidden("device_id does not match this device's token".into()));
+        return Err(ApiError::Forbidden(
+            "device_id does not match this device's token".into(),
+        ));
     }
     if body.mutations.len() > MAX_PUSH {
-        return Err(ApiError::invalid("mutations", format!("at most {MAX_PUSH} mutations per push")));
+        return Err(ApiError::invalid(
+            "mutations",
+            format!("at most {MAX_PUSH} mutations per push"),
+        ));
     }
     let mut results = Vec::with_capacity(body.mutations.len());
     for m in body.mutations {
@@ -81,7 +86,13 @@ pub async fn pull(
         return Ok((axum::http::StatusCode::GONE, Json(body)).into_response());
     }
     let (changes, next, has_more) = state.store.pull(p.since, p.limit.unwrap_or(500)).await?;
-    Ok(Json(PullResponse { changes, next, has_more, epoch }).into_response())
+    Ok(Json(PullResponse {
+        changes,
+        next,
+        has_more,
+        epoch,
+    })
+    .into_response())
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,6 +16,7 @@ use super::{
 };
 use crate::domain::model::{Channel, Priority, RequestType};
 use crate::domain::query::CallerQuery;
+use crate::domain::search::{self, CitizenQuery};
 use crate::domain::status::{Role, Status};
 use crate::domain::text;
 use crate::protocol::{
@@ -24,7 +24,6 @@ use crate::protocol::{
     TimelineEvent, UserInfo,
 };
 use crate::server::auth::AuthUser;
-use crate::domain::search::{self, CitizenQuery};
 
 pub struct SqliteStore {
     writer: SqlitePool,
@@ -219,7 +218,10 @@ impl Store for SqliteStore {
         .fetch_optional(&self.reader)
         .await?;
         row.map(|r| -> Result<AuthUser> {
-            Ok(AuthUser { user: user_from_row(&r)?, device_id: parse_uuid(r.try_get("device_id")?)? })
+            Ok(AuthUser {
+                user: user_from_row(&r)?,
+                device_id: parse_uuid(r.try_get("device_id")?)?,
+            })
         })
         .transpose()
     }
@@ -340,12 +342,14 @@ impl Store for SqliteStore {
                 .await?
             }
             (None, Some(p)) if p.len() >= 8 => {
-                sqlx::query("UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL AND substr(token_hash, 1, ?) = ?")
-                    .bind(now)
-                    .bind(p.len() as i64)
-                    .bind(p)
-                    .execute(&self.writer)
-                    .await?
+                sqlx::query(
+                    "UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL AND substr(token_hash, 1, ?) = ?",
+                )
+                .bind(now)
+                .bind(p.len() as i64)
+                .bind(p)
+                .execute(&self.writer)
+                .await?
             }
             _ => anyhow::bail!("name a user, or at least 8 characters of a token id"),
         };
@@ -353,10 +357,12 @@ impl Store for SqliteStore {
     }
 
     async fn citizen(&self, id: Uuid) -> Result<Option<Citizen>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&self.reader)
+        .await?;
         row.as_ref().map(citizen_from_row).transpose()
     }
 
@@ -494,7 +500,12 @@ impl Store for SqliteStore {
             .into_iter()
             .filter_map(|(id, matched, score)| {
                 let open_requests = open.get(&id).copied().unwrap_or(0) as u32;
-                citizens.remove(&id).map(|citizen| CitizenHit { citizen, matched, score, open_requests })
+                citizens.remove(&id).map(|citizen| CitizenHit {
+                    citizen,
+                    matched,
+                    score,
+                    open_requests,
+                })
             })
             .collect();
         hits.sort_by(|a, b| {
@@ -508,10 +519,12 @@ impl Store for SqliteStore {
 
     async fn request(&self, id: Uuid) -> Result<Option<Request>> {
         let mut conn = self.reader.acquire().await?;
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM requests WHERE id = ?"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let mut r = request_from_row(&row)?;
         r.timeline = load_timeline(&mut *conn, id).await?;
@@ -558,7 +571,9 @@ impl Store for SqliteStore {
         }
         if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
             let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            qb.push(" AND search_key LIKE ").push_bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
+            qb.push(" AND search_key LIKE ")
+                .push_bind(format!("%{escaped}%"))
+                .push(" ESCAPE '\\'");
         }
         if let Some(b) = f.before_id {
             qb.push(" AND id < ").push_bind(b.to_string());
@@ -593,19 +608,21 @@ impl Store for SqliteStore {
             next = seq;
             let entity = match entity.as_str() {
                 CITIZEN => {
-                    let row =
-                        sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
-                            .bind(&id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                    Entity::Citizen(citizen_from_row(&row)?)
+                    let row = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?"
+                    )))
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    Entity::Citizen(Box::new(citizen_from_row(&row)?))
                 }
                 REQUEST => {
-                    let row =
-                        sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
-                            .bind(&id)
-                            .fetch_one(&mut *tx)
-                            .await?;
+                    let row = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {REQUEST_COLS} FROM requests WHERE id = ?"
+                    )))
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?;
                     let mut r = request_from_row(&row)?;
                     r.timeline = load_timeline(&mut *tx, r.id).await?;
                     Entity::Request(Box::new(r))
@@ -619,9 +636,11 @@ impl Store for SqliteStore {
     }
 
     async fn current_seq(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
-            .fetch_one(&self.reader)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+                .fetch_one(&self.reader)
+                .await?,
+        )
     }
 
     async fn epoch(&self) -> Result<String> {
@@ -634,7 +653,9 @@ impl Store for SqliteStore {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut tx = SqliteTx { tx: self.writer.begin_with("BEGIN IMMEDIATE").await? };
+        let mut tx = SqliteTx {
+            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+        };
         for e in entries {
             tx.audit(e).await?;
         }
@@ -642,9 +663,11 @@ impl Store for SqliteStore {
     }
 
     async fn verify_audit_chain(&self) -> Result<u64> {
-        let rows = sqlx::query("SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY id")
-            .fetch_all(&self.reader)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
         let mut prev = String::new();
         for row in &rows {
             let e = AuditEntry {
@@ -697,9 +720,11 @@ impl StoreTx for SqliteTx {
     }
 
     async fn next_seq(&mut self) -> Result<i64> {
-        Ok(sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value")
-            .fetch_one(&mut *self.tx)
-            .await?)
+        Ok(
+            sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value")
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn record_change(&mut self, seq: i64, entity: &str, id: Uuid) -> Result<()> {
@@ -716,10 +741,11 @@ impl StoreTx for SqliteTx {
     }
 
     async fn allocate_serials(&mut self, n: u32) -> Result<u32> {
-        let last: i64 = sqlx::query_scalar("UPDATE counters SET value = value + ? WHERE name = 'serial' RETURNING value")
-            .bind(n as i64)
-            .fetch_one(&mut *self.tx)
-            .await?;
+        let last: i64 =
+            sqlx::query_scalar("UPDATE counters SET value = value + ? WHERE name = 'serial' RETURNING value")
+                .bind(n as i64)
+                .fetch_one(&mut *self.tx)
+                .await?;
         let first = last - n as i64 + 1;
         if last > crate::domain::tracking::TrackingNumber::MAX_SERIAL as i64 {
             anyhow::bail!("tracking-number serials exhausted");
@@ -739,29 +765,35 @@ impl StoreTx for SqliteTx {
     }
 
     async fn device_owns_serial(&mut self, device_id: Uuid, serial: u32) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM serial_blocks WHERE device_id = ? AND start <= ? AND end >= ?",
-        )
-        .bind(device_id.to_string())
-        .bind(serial as i64)
-        .bind(serial as i64)
-        .fetch_one(&mut *self.tx)
-        .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM serial_blocks WHERE device_id = ? AND start <= ? AND end >= ?")
+                .bind(device_id.to_string())
+                .bind(serial as i64)
+                .bind(serial as i64)
+                .fetch_one(&mut *self.tx)
+                .await?;
         Ok(n > 0)
     }
 
     async fn citizen(&mut self, id: Uuid) -> Result<Option<Citizen>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
-            .bind(id.to_string())
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await?;
         row.as_ref().map(citizen_from_row).transpose()
     }
 
     async fn put_citizen(&mut self, c: &Citizen) -> Result<()> {
         let id = c.id.to_string();
         let (district, neighbourhood, street, number) = match &c.address {
-            Some(a) => (Some(&a.district), Some(&a.neighbourhood), a.street.as_ref(), a.number.as_ref()),
+            Some(a) => (
+                Some(&a.district),
+                Some(&a.neighbourhood),
+                a.street.as_ref(),
+                a.number.as_ref(),
+            ),
             None => (None, None, None, None),
         };
         sqlx::query(
@@ -825,10 +857,12 @@ impl StoreTx for SqliteTx {
     }
 
     async fn request(&mut self, id: Uuid) -> Result<Option<Request>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
-            .bind(id.to_string())
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM requests WHERE id = ?"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await?;
         row.as_ref().map(request_from_row).transpose()
     }
 

@@ -1,0 +1,175 @@
+//! A typed HTTP client for the central API.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::protocol::{
+    CitizenHit, ErrorBody, Health, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, Request,
+    SerialBlock, UserInfo,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The server could not be reached (or timed out): work offline.
+    #[error("server unreachable: {0}")]
+    Unreachable(String),
+    /// The cursor is not valid for the server's epoch: re-download.
+    #[error("resync needed: {0}")]
+    Gone(String),
+    #[error("not logged in or token revoked: {0}")]
+    Unauthorized(String),
+    /// The server answered with an error body.
+    #[error("{message} ({status})")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+        field: Option<String>,
+    },
+    #[error("unexpected response: {0}")]
+    Protocol(String),
+}
+
+impl ApiError {
+    /// Whether retrying later may succeed (network trouble or a 5xx).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Unreachable(_) => true,
+            ApiError::Server { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ApiClient {
+    base: String,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    /// `base` is the server root, e.g. `http://127.0.0.1:8153`.
+    pub fn new(base: &str) -> ApiClient {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("reqwest client");
+        ApiClient {
+            base: base.trim_end_matches('/').to_string(),
+            token: None,
+            http,
+        }
+    }
+
+    pub fn with_token(mut self, token: impl Into<String>) -> ApiClient {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    fn auth(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> Result<T, ApiError> {
+        let res = self
+            .auth(rb)
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        let status = res.status();
+        let bytes = res.bytes().await.map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| ApiError::Protocol(e.to_string()));
+        }
+        let err: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+        let (code, message, field) = match err {
+            Some(b) => (b.error.code, b.error.message, b.error.field),
+            None => (
+                "http".into(),
+                String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                None,
+            ),
+        };
+        Err(match status {
+            StatusCode::GONE => ApiError::Gone(message),
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized(message),
+            s => ApiError::Server {
+                status: s.as_u16(),
+                code,
+                message,
+                field,
+            },
+        })
+    }
+
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        device_name: &str,
+        device_id: Option<Uuid>,
+    ) -> Result<LoginResponse, ApiError> {
+        let body = LoginRequest {
+            username: username.into(),
+            password: password.into(),
+            device_name: device_name.into(),
+            device_id,
+        };
+        self.send(self.http.post(self.url("/auth/login")).json(&body)).await
+    }
+
+    pub async fn me(&self) -> Result<UserInfo, ApiError> {
+        self.send(self.http.get(self.url("/auth/me"))).await
+    }
+
+    pub async fn health(&self) -> Result<Health, ApiError> {
+        self.send(self.http.get(self.url("/health")).timeout(Duration::from_secs(3)))
+            .await
+    }
+
+    pub async fn push(&self, body: &PushRequest) -> Result<PushResponse, ApiError> {
+        self.send(self.http.post(self.url("/sync/push")).json(body)).await
+    }
+
+    pub async fn pull(&self, since: i64, limit: u32, epoch: Option<&str>) -> Result<PullResponse, ApiError> {
+        let mut q = vec![("since", since.to_string()), ("limit", limit.to_string())];
+        if let Some(e) = epoch {
+            q.push(("epoch", e.to_string()));
+        }
+        self.send(self.http.get(self.url("/sync/pull")).query(&q)).await
+    }
+
+    pub async fn serials(&self, count: u32) -> Result<SerialBlock, ApiError> {
+        self.send(
+            self.http
+                .post(self.url("/sync/serials"))
+                .json(&serde_json::json!({"count": count})),
+        )
+        .await
+    }
+
+    pub async fn search_citizens(&self, q: &str) -> Result<Vec<CitizenHit>, ApiError> {
+        self.send(self.http.get(self.url("/citizens")).query(&[("q", q)])).await
+    }
+
+    pub async fn citizen_requests(&self, id: Uuid) -> Result<Vec<Request>, ApiError> {
+        self.send(self.http.get(self.url(&format!("/citizens/{id}/requests"))))
+            .await
+    }
+}
