@@ -11,4 +11,5 @@ pub mod client;
 pub mod console;
 pub mod domain;
 pub mod protocol;
+pub mod search_index;
 pub mod server;

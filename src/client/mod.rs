@@ -1,3 +1,7 @@
 //! The console side of the API: HTTP client, sync engine, local cache.
+//! Nothing here knows about the terminal.
 
 pub mod api;
+pub mod cache;
+pub mod overlay;
+pub mod sync;

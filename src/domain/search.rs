@@ -97,6 +97,11 @@ pub fn score_name(per_word: &[Vec<(String, f32)>], tokens: &[String]) -> Option<
     Some((total / per_word.len() as f32, all_exact))
 }
 
+/// Words that only say what kind of address part follows.
+pub fn is_filler_word(w: &str) -> bool {
+    matches!(w, "no" | "sokagi" | "caddesi" | "bulvari" | "apartmani" | "mahallesi")
+}
+
 /// Scores an address against the words left after the neighbourhood: each
 /// word must appear in the street (folded, shorthand-expanded) or be the
 /// door number. No remaining words means everyone in the neighbourhood.
@@ -114,7 +119,7 @@ pub fn score_address(rest: &[String], street_key: Option<&str>, number: Option<&
             || number.as_deref() == Some(w.as_str());
         if hit {
             matched += 1;
-        } else if !matches!(w.as_str(), "no" | "sokagi" | "caddesi" | "bulvari" | "apartmani") {
+        } else if !is_filler_word(w) {
             return None;
         }
     }

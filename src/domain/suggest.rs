@@ -3,29 +3,37 @@
 //! The text and the category keywords are folded (`text::fold`), split into
 //! tokens, and matched token by token:
 //!
-//! - exactly;
-//! - by prefix, so that Turkish suffixes are ignored (`köpek` matches
-//!   `köpekler`). A keyword token of five or more letters matches any longer
-//!   word; a shorter one only when the rest of the word reads as a chain of
-//!   common suffixes, so that `su` matches `suyumuz` and `sular` but not
-//!   `sultan`. The buffer consonants (`su`→`suyu`) and the final-consonant
-//!   softening (`kapak`→`kapağı`, `yurt`→`yurdu`) are handled;
+//! - exactly, or as a stem followed by a chain of common suffixes, so that
+//!   `su` matches `suyumuz` and `sular` but not `sultan`. The buffer
+//!   consonants (`su`→`suyu`) and the final-consonant softening
+//!   (`kapak`→`kapağı`, `yurt`→`yurdu`) are handled. Keyword tokens written
+//!   inflected are stemmed when indexed (`toplanmıyor`→`toplan`,
+//!   `köpekler`→`köpek`), so they match the other forms too;
+//! - by a looser prefix: a keyword token of five or more letters also matches
+//!   a word that continues with three or more letters that are not suffixes
+//!   (`kanal` in `kanalizasyon`);
 //! - approximately, for typos: Damerau-Levenshtein (optimal string alignment)
 //!   distance ≤ 1 for keyword tokens of five or more letters and ≤ 2 from
-//!   eight, also against a prefix of the typed word (`kanalizsyon`,
-//!   `cukkurlar`). Only for typed words that no keyword explains otherwise.
+//!   eight, against the whole typed word or its start when the rest is a
+//!   suffix chain (`kanalizsyon`, `cukkurlar`). Only for typed words that no
+//!   keyword explains otherwise, and not when only the last letter differs
+//!   (`kaldırın` is not `kaldırım`).
 //!
 //! A keyword of several words matches when its words appear in order with at
-//! most two other words between them, and it scores more than the sum of its
-//! words. Each word is weighted by its inverse document frequency over the
-//! categories, so that a word many categories share (`su`) counts less than
-//! one that names a single category (`vidanjör`). Within a category a typed
-//! word counts once, for the best keyword that uses it. The words of the
-//! category name count as weak keywords. Emergencies (112) get a small boost,
-//! because missing one costs more than a false alarm the agent dismisses.
+//! most three other words between consecutive ones, and it scores more than
+//! the sum of its words. Each word is weighted by its inverse document
+//! frequency over the categories (counting inflections of a word together),
+//! so that a word many categories share (`su`, `fatura`) counts less than one
+//! that names a single category (`vidanjör`). Within a category a typed word
+//! counts once, for the best keyword that uses it. The words of the category
+//! name count as weak keywords. Emergencies (112) get a small boost, because
+//! missing one costs more than a false alarm the agent dismisses.
+//!
+//! Folding loses distinctions the matcher cannot recover (`şu`/`su`,
+//! `ölmüş`/`olmuş`, `çök`/`çok`), so keywords avoid such forms.
 //!
 //! Everything that does not depend on the typed text is computed in
-//! [`Suggester::new`]; a call costs a few microseconds.
+//! [`Suggester::new`]; a call costs tens of microseconds (release build).
 
 use crate::domain::reference::Taxonomy;
 use crate::domain::text::fold;
@@ -49,7 +57,15 @@ const FUZZY_MIN_LEN: usize = 5;
 /// From this length, two edits are tolerated.
 const FUZZY_TWO_EDITS_LEN: usize = 8;
 /// Words allowed between two consecutive words of a keyword.
-const MAX_GAP: usize = 2;
+const MAX_GAP: usize = 3;
+/// A long keyword token followed by something that is not a suffix chain
+/// still matches when that rest is at least this long (kanal-izasyon), but
+/// not for one or two letters (direk ≠ direkt).
+const MIN_FREE_REST: usize = 3;
+/// Shortest word of a category name used as a weak keyword.
+const MIN_NAME_WORD: usize = 4;
+/// Shortest stem left when an inflected keyword token is stemmed.
+const MIN_STEM: usize = 5;
 /// Extra weight per additional word of a multi-word keyword.
 const PHRASE_BONUS: f32 = 0.5;
 /// Weight of the words of the category name relative to keywords.
@@ -69,14 +85,23 @@ const Q_FUZZY2: f32 = 0.55;
 /// errs on the generous side.
 const SUFFIXES: &[&str] = &[
     // plural, possessive
-    "lar", "ler", "m", "im", "um", "n", "in", "un", "i", "u", "si", "su", "miz", "muz", "imiz", "umuz", "niz", "nuz",
-    "iniz", "uniz", "lari", "leri", // case
+    "lar", "ler", "m", "im", "um", "in", "un", "i", "u", "si", "su", "miz", "muz", "imiz", "umuz", "niz", "nuz", "iniz",
+    "uniz", "lari", "leri", // case
     "a", "e", "na", "ne", "da", "de", "ta", "te", "nda", "nde", "dan", "den", "tan", "ten", "ndan", "nden", "nin",
     "nun", "la", "le", "daki", "deki", "taki", "teki", // derivation, copula
     "li", "lu", "siz", "suz", "ci", "cu", "lik", "luk", "ki", "ca", "ce", "dir", "dur", "tir", "tur",
     "ken", // verbal
     "iyor", "uyor", "yor", "iyo", "uyo", "yo", "iy", "uy", "di", "du", "mis", "mus", "ma", "me", "mi", "mu", "acak",
     "ecek", "ir", "ur", "ar", "er", "mak", "mek", "sin", "sun", "iz", "uz", "ip", "up", "sa", "se", "il", "ul",
+];
+
+/// Endings stripped from keyword tokens at indexing, longest first, so that a
+/// keyword written inflected (`toplanmıyor`, `köpekler`, `faturası`) also
+/// matches the other forms (`toplanmadı`, `köpeği`, `faturam`).
+const STRIP_ENDINGS: &[&str] = &[
+    "miyor", "muyor", "mamis", "memis", "iyor", "uyor", "madi", "medi", "lari", "leri", "ndan", "nden", "yor", "mis",
+    "mus", "lar", "ler", "dan", "den", "tan", "ten", "nda", "nde", "di", "du", "ti", "tu", "si", "su", "da", "de",
+    "ta", "te",
 ];
 
 /// Words of category names that say nothing about the subject.
@@ -100,6 +125,13 @@ struct Phrase {
     tokens: Vec<u32>,
     /// 1 for keywords, [`NAME_WEIGHT`] for the words of the name.
     weight: f32,
+}
+
+/// One keyword found in the text.
+struct Hit {
+    score: f32,
+    /// Typed word position → its weighted score in this keyword.
+    parts: Vec<(usize, f32)>,
 }
 
 struct CategoryIndex {
@@ -139,16 +171,16 @@ impl Suggester {
                 let tokens: Vec<u32> = fold(keyword)
                     .split(' ')
                     .filter(|t| !t.is_empty())
-                    .map(&mut intern)
+                    .map(|t| intern(stem(t)))
                     .collect();
                 if !tokens.is_empty() {
                     phrases.push(Phrase { tokens, weight: 1.0 });
                 }
             }
             for word in fold(&category.name_tr).split(' ') {
-                if word.len() >= 2 && !NAME_STOPWORDS.contains(&word) {
+                if word.len() >= MIN_NAME_WORD && !NAME_STOPWORDS.contains(&word) {
                     phrases.push(Phrase {
-                        tokens: vec![intern(word)],
+                        tokens: vec![intern(stem(word))],
                         weight: NAME_WEIGHT,
                     });
                 }
@@ -225,8 +257,8 @@ impl Suggester {
         // For each typed word: the vocabulary tokens it matches, with quality.
         let matches: Vec<Vec<(u32, f32)>> = words.iter().map(|w| self.match_word(w)).collect();
 
-        // Matched phrase instances per category: (score, weighted word scores by position).
-        let mut found: HashMap<u32, Vec<(f32, Vec<(usize, f32)>)>> = HashMap::new();
+        // Keywords found, per category.
+        let mut found: HashMap<u32, Vec<Hit>> = HashMap::new();
         for (pos, word_matches) in matches.iter().enumerate() {
             for &(vid, _) in word_matches {
                 let Some(starting) = self.starts.get(&vid) else {
@@ -244,10 +276,10 @@ impl Suggester {
         let mut scored: Vec<(u32, f32)> = found
             .into_iter()
             .map(|(ci, mut hits)| {
-                hits.sort_by(|a, b| b.0.total_cmp(&a.0));
+                hits.sort_by(|a, b| b.score.total_cmp(&a.score));
                 let mut claimed = vec![false; words.len()];
                 let mut score = 0.0;
-                for (_, parts) in hits {
+                for Hit { parts, .. } in hits {
                     for (pos, s) in parts {
                         if !claimed[pos] {
                             claimed[pos] = true;
@@ -276,12 +308,7 @@ impl Suggester {
 
     /// Matches `phrase` with its first token at `start`; returns its score and
     /// the weighted score of each typed word it uses.
-    fn match_phrase(
-        &self,
-        phrase: &Phrase,
-        start: usize,
-        matches: &[Vec<(u32, f32)>],
-    ) -> Option<(f32, Vec<(usize, f32)>)> {
+    fn match_phrase(&self, phrase: &Phrase, start: usize, matches: &[Vec<(u32, f32)>]) -> Option<Hit> {
         let bonus = phrase.weight * (1.0 + PHRASE_BONUS * (phrase.tokens.len() - 1) as f32);
         let mut parts = Vec::with_capacity(phrase.tokens.len());
         let mut pos = start;
@@ -297,7 +324,7 @@ impl Suggester {
             pos = p;
         }
         let total = parts.iter().map(|&(_, s)| s).sum();
-        Some((total, parts))
+        Some(Hit { score: total, parts })
     }
 
     /// The vocabulary tokens a typed word matches.
@@ -325,6 +352,16 @@ impl Suggester {
         }
         out
     }
+}
+
+/// Strips one inflectional ending from a keyword token when a stem of at
+/// least [`MIN_STEM`] letters remains; such a stem matches any continuation.
+fn stem(token: &str) -> &str {
+    STRIP_ENDINGS
+        .iter()
+        .filter_map(|ending| token.strip_suffix(ending))
+        .find(|stem| stem.len() >= MIN_STEM)
+        .unwrap_or(token)
 }
 
 fn quality(word_matches: &[(u32, f32)], vid: u32) -> Option<f32> {
@@ -375,7 +412,7 @@ fn affix_match(token: &[u8], word: &[u8]) -> Option<(f32, bool)> {
         if is_suffix_chain(last, rest) {
             return Some((Q_EXACT, true));
         }
-        if token.len() >= FREE_PREFIX_LEN {
+        if token.len() >= FREE_PREFIX_LEN && rest.len() >= MIN_FREE_REST {
             return Some((Q_PREFIX, false));
         }
         return None;
@@ -402,7 +439,10 @@ fn affix_match(token: &[u8], word: &[u8]) -> Option<(f32, bool)> {
 fn fuzzy_match(token: &[u8], word: &[u8]) -> Option<f32> {
     let max = if token.len() >= FUZZY_TWO_EDITS_LEN { 2 } else { 1 };
     let quality = |d: usize| if d <= 1 { Q_FUZZY1 } else { Q_FUZZY2 };
-    if let Some(d) = osa_distance(token, word, max) {
+    // Words that differ only in their last letter are usually two forms of
+    // one stem (kaldırım / kaldırın), not a typo.
+    let last_letter_only = token.len() == word.len() && token[..token.len() - 1] == word[..word.len() - 1];
+    if !last_letter_only && let Some(d) = osa_distance(token, word, max) {
         return Some(quality(d));
     }
     // Only stems at least as long as the keyword token: a shorter one would

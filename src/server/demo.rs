@@ -219,7 +219,6 @@ pub async fn generate(
     let male = Weighted::new(names.male.iter().map(|(n, w)| (n.clone(), *w as u64)));
     let female = Weighted::new(names.female.iter().map(|(n, w)| (n.clone(), *w as u64)));
     let surname = Weighted::new(names.surnames.iter().map(|(n, w)| (n.clone(), *w as u64)));
-    let street_suffix = ["Sokak", "Caddesi", "Sokağı", "Bulvarı"];
 
     let start = opts.now - Duration::days(730);
     let mut citizens: Vec<(Uuid, Address)> = Vec::with_capacity(opts.citizens as usize);
@@ -234,11 +233,12 @@ pub async fn generate(
             };
             let full_name = format!("{first} {}", surname.pick(&mut rng));
             let (district, neighbourhood) = place_pick.pick(&mut rng).clone();
-            let street = format!(
-                "{} {}",
-                names.streets[rng.random_range(0..names.streets.len())],
-                street_suffix[rng.random_range(0..street_suffix.len())]
-            );
+            // Gaziantep's streets are mostly numbered ("12 Nolu Sokak").
+            let street = if rng.random_bool(0.6) {
+                format!("{} Nolu Sokak", rng.random_range(1..200))
+            } else {
+                names.streets[rng.random_range(0..names.streets.len())].clone()
+            };
             let address = Address {
                 district,
                 neighbourhood,

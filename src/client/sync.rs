@@ -1,0 +1,211 @@
+//! The sync engine: push the outbox, then pull changes, after every local
+//! commit, on reconnect, when the event stream announces a change and every
+//! 15–30 s; with jittered backoff capped at 60 s while the server is away.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio::sync::{Notify, watch};
+use uuid::Uuid;
+
+use super::api::{ApiClient, ApiError};
+use super::cache::{Cache, OutboxCounts, fault_point};
+use crate::protocol::PushRequest;
+
+/// Serials to keep in hand for offline filing, and how many to ask for.
+const SERIAL_LOW_WATER: i64 = 100;
+const SERIAL_BLOCK: u32 = 200;
+const PUSH_BATCH: u32 = 100;
+const PULL_PAGE: u32 = 500;
+
+/// What the status bar shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncStatus {
+    pub online: bool,
+    /// When the current online/offline state began.
+    pub since: Option<DateTime<Utc>>,
+    pub last_sync: Option<DateTime<Utc>>,
+    /// The last error, once: cleared by the next success.
+    pub last_error: Option<String>,
+    pub counts: OutboxCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub pulled: usize,
+    pub resynced: bool,
+}
+
+pub struct SyncEngine {
+    cache: Arc<Cache>,
+    api: ApiClient,
+    device_id: Uuid,
+    status: watch::Sender<SyncStatus>,
+    nudge: Arc<Notify>,
+}
+
+/// What the rest of the console holds: a way to ask for a sync now, and the
+/// live status.
+#[derive(Clone)]
+pub struct SyncHandle {
+    pub nudge: Arc<Notify>,
+    pub status: watch::Receiver<SyncStatus>,
+}
+
+impl SyncHandle {
+    /// Asks for a push and pull as soon as possible (after a local commit).
+    pub fn sync_now(&self) {
+        self.nudge.notify_one();
+    }
+}
+
+impl SyncEngine {
+    pub async fn new(cache: Arc<Cache>, api: ApiClient) -> anyhow::Result<SyncEngine> {
+        let device_id = cache.device_id().await?;
+        let counts = cache.counts().await?;
+        let (status, _) = watch::channel(SyncStatus {
+            counts,
+            ..Default::default()
+        });
+        Ok(SyncEngine {
+            cache,
+            api,
+            device_id,
+            status,
+            nudge: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn handle(&self) -> SyncHandle {
+        SyncHandle {
+            nudge: self.nudge.clone(),
+            status: self.status.subscribe(),
+        }
+    }
+
+    /// One round: top up tracking serials, push everything pushable, pull
+    /// every page.
+    pub async fn sync_once(&self) -> Result<SyncReport, ApiError> {
+        let mut report = SyncReport::default();
+        let internal = |e: anyhow::Error| ApiError::Protocol(format!("local cache: {e:#}"));
+        if self.cache.serials_left().await.map_err(internal)? < SERIAL_LOW_WATER {
+            let block = self.api.serials(SERIAL_BLOCK).await?;
+            self.cache.add_serial_block(block).await.map_err(internal)?;
+        }
+        loop {
+            let batch = self.cache.pushable(PUSH_BATCH).await.map_err(internal)?;
+            if batch.is_empty() {
+                break;
+            }
+            let ids: Vec<Uuid> = batch.iter().map(|m| m.mutation_id).collect();
+            let res = match self
+                .api
+                .push(&PushRequest {
+                    device_id: self.device_id,
+                    mutations: batch,
+                })
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = self.cache.note_attempt(&ids, &e.to_string()).await;
+                    return Err(e);
+                }
+            };
+            fault_point("after_push_before_ack");
+            report.pushed += res.results.len();
+            self.cache.apply_push_results(&res.results).await.map_err(internal)?;
+        }
+        loop {
+            let (since, epoch) = self.cache.cursor().await.map_err(internal)?;
+            let page = match self.api.pull(since, PULL_PAGE, epoch.as_deref()).await {
+                Ok(p) => p,
+                Err(ApiError::Gone(_)) if !report.resynced => {
+                    // A new database or a pruned cursor: start over, keep the outbox.
+                    tracing::warn!("server asked for a resync");
+                    self.cache.reset_server_state().await.map_err(internal)?;
+                    report.resynced = true;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            report.pulled += page.changes.len();
+            self.cache
+                .apply_pull_page(&page.changes, page.next, &page.epoch)
+                .await
+                .map_err(internal)?;
+            if !page.has_more {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn publish(&self, result: &Result<SyncReport, ApiError>) {
+        let counts = self.cache.counts().await.unwrap_or_default();
+        let now = Utc::now();
+        self.status.send_modify(|s| {
+            let online = !matches!(result, Err(e) if e.is_transient());
+            if online != s.online || s.since.is_none() {
+                s.since = Some(now);
+            }
+            s.online = online;
+            s.counts = counts;
+            match result {
+                Ok(_) => {
+                    s.last_sync = Some(now);
+                    s.last_error = None;
+                }
+                Err(e) => s.last_error = Some(e.to_string()),
+            }
+        });
+    }
+
+    /// Runs until the task is dropped.
+    pub async fn run(self) {
+        let mut failures: u32 = 0;
+        loop {
+            let result = self.sync_once().await;
+            if let Err(e) = &result {
+                tracing::info!(error = %e, "sync failed");
+            }
+            self.publish(&result).await;
+            let wait = match &result {
+                Ok(_) => {
+                    failures = 0;
+                    Duration::from_millis(rand::rng().random_range(15_000..30_000))
+                }
+                Err(_) => {
+                    failures = failures.saturating_add(1);
+                    backoff(failures, rand::rng().random_range(0.5..1.0))
+                }
+            };
+            tokio::select! {
+                _ = self.nudge.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 1 s, capped at 60 s, scaled by `jitter` (0.5–1).
+pub fn backoff(failures: u32, jitter: f64) -> Duration {
+    let base = 2f64.powi(failures.saturating_sub(1).min(6) as i32).min(60.0);
+    Duration::from_secs_f64((base * jitter).max(0.5))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(3, 1.0), Duration::from_secs(4));
+        assert_eq!(backoff(50, 1.0), Duration::from_secs(60));
+        assert!(backoff(50, 0.5) >= Duration::from_secs(30));
+    }
+}

@@ -1,0 +1,182 @@
+//! The SQLite citizen search index, shared by the central store and the
+//! console's offline cache so both find and rank callers alike. Both
+//! databases hold the same index tables (`citizen_phones`,
+//! `citizen_name_tokens`, `name_vocab`) beside a `citizens` table with
+//! `id, tckn, district, neighbourhood, street_key, number`.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{AssertSqlSafe, SqliteConnection};
+use uuid::Uuid;
+
+use crate::domain::query::CallerQuery;
+use crate::domain::search::{self, CitizenQuery};
+use crate::domain::text;
+use crate::protocol::MatchKind;
+
+/// Rewrites a citizen's index rows (phones, name tokens, vocabulary).
+pub async fn index_citizen(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    full_name: &str,
+    phones: &[String],
+) -> anyhow::Result<()> {
+    let id = id.to_string();
+    sqlx::query("DELETE FROM citizen_phones WHERE citizen_id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    for p in phones {
+        let last4 = &p[p.len().saturating_sub(4)..];
+        sqlx::query("INSERT OR IGNORE INTO citizen_phones (phone, last4, citizen_id) VALUES (?, ?, ?)")
+            .bind(p)
+            .bind(last4)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("DELETE FROM citizen_name_tokens WHERE citizen_id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    for t in text::name_tokens(full_name) {
+        sqlx::query("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) VALUES (?, ?)")
+            .bind(&t)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+        let first: String = t.chars().take(1).collect();
+        sqlx::query(
+            "INSERT INTO name_vocab (token, first, uses) VALUES (?, ?, 1) ON CONFLICT (token) DO UPDATE SET uses = uses + 1",
+        )
+        .bind(&t)
+        .bind(first)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Finds citizens: `(id, how it matched, score)`, best first, one row per
+/// citizen, at most `limit`.
+pub async fn find_citizens(
+    conn: &mut SqliteConnection,
+    query: &CitizenQuery,
+    limit: usize,
+) -> anyhow::Result<Vec<(String, MatchKind, f32)>> {
+    // Candidate ids with how they matched.
+    let mut found: Vec<(String, MatchKind, f32)> = Vec::new();
+    match &query.parsed {
+        CallerQuery::Empty => return Ok(Vec::new()),
+        CallerQuery::Tckn(t) => {
+            let rows = sqlx::query_scalar::<_, String>("SELECT id FROM citizens WHERE tckn = ? LIMIT 50")
+                .bind(t.as_str())
+                .fetch_all(&mut *conn)
+                .await?;
+            found.extend(rows.into_iter().map(|id| (id, MatchKind::Tckn, 1.0)));
+        }
+        CallerQuery::Phone(p) => {
+            let rows =
+                sqlx::query_scalar::<_, String>("SELECT citizen_id FROM citizen_phones WHERE phone = ? LIMIT 50")
+                    .bind(p.e164())
+                    .fetch_all(&mut *conn)
+                    .await?;
+            found.extend(rows.into_iter().map(|id| (id, MatchKind::Phone, 1.0)));
+        }
+        CallerQuery::PhoneSuffix(digits) => {
+            let last4 = &digits[digits.len() - 4..];
+            let rows = sqlx::query_scalar::<_, String>(
+                "SELECT citizen_id FROM citizen_phones WHERE last4 = ? AND phone LIKE ? LIMIT 200",
+            )
+            .bind(last4)
+            .bind(format!("%{digits}"))
+            .fetch_all(&mut *conn)
+            .await?;
+            found.extend(rows.into_iter().map(|id| (id, MatchKind::PhoneSuffix, 0.9)));
+        }
+        CallerQuery::Text { name_tokens, .. } => {
+            // Names: expand each query word to the vocabulary tokens it
+            // may mean (exact, prefix as typed, or within edit distance),
+            // then take citizens holding a match for the rarest word.
+            let mut per_word: Vec<Vec<(String, f32)>> = Vec::new();
+            for word in name_tokens {
+                let first: String = word.chars().take(1).collect();
+                let vocab: Vec<(String, i64)> = sqlx::query_as("SELECT token, uses FROM name_vocab WHERE first = ?")
+                    .bind(&first)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let matches = search::expand_word(word, vocab.iter().map(|(t, n)| (t.as_str(), *n)));
+                per_word.push(matches.into_iter().map(|(t, s, _)| (t, s)).collect());
+            }
+            if !per_word.is_empty() && per_word.iter().all(|w| !w.is_empty()) {
+                // The word with the fewest candidate tokens narrows best.
+                let narrow = per_word.iter().min_by_key(|w| w.len()).cloned().unwrap_or_default();
+                let tokens: Vec<String> = narrow.into_iter().map(|(t, _)| t).collect();
+                let placeholders = vec!["?"; tokens.len()].join(",");
+                let sql = format!(
+                    "SELECT DISTINCT citizen_id FROM citizen_name_tokens WHERE token IN ({placeholders}) LIMIT 2000"
+                );
+                let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+                for t in &tokens {
+                    q = q.bind(t);
+                }
+                let ids = q.fetch_all(&mut *conn).await?;
+                // Score each candidate on all words, against its own tokens.
+                for chunk in ids.chunks(500) {
+                    let placeholders = vec!["?"; chunk.len()].join(",");
+                    let sql = format!(
+                        "SELECT citizen_id, token FROM citizen_name_tokens WHERE citizen_id IN ({placeholders})"
+                    );
+                    let mut q = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql));
+                    for id in chunk {
+                        q = q.bind(id);
+                    }
+                    let mut by_citizen: HashMap<String, Vec<String>> = HashMap::new();
+                    for (id, tok) in q.fetch_all(&mut *conn).await? {
+                        by_citizen.entry(id).or_default().push(tok);
+                    }
+                    for (id, toks) in by_citizen {
+                        if let Some((score, exact)) = search::score_name(&per_word, &toks) {
+                            let kind = if exact { MatchKind::Name } else { MatchKind::FuzzyName };
+                            found.push((id, kind, score));
+                        }
+                    }
+                }
+            }
+            // Addresses: a neighbourhood named in the query narrows to
+            // its residents; the remaining words must match the street.
+            if let Some(place) = &query.place {
+                // Narrow in SQL: every meaningful word must be in the street
+                // or be the door number; rank the few survivors in Rust.
+                let words: Vec<&String> = place.rest.iter().filter(|w| !search::is_filler_word(w)).collect();
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                    "SELECT id, street_key, number FROM citizens WHERE district = ",
+                );
+                qb.push_bind(place.district.clone())
+                    .push(" AND neighbourhood = ")
+                    .push_bind(place.neighbourhood.clone());
+                for w in &words {
+                    qb.push(" AND (street_key LIKE ")
+                        .push_bind(format!("%{w}%"))
+                        .push(" OR number = ")
+                        .push_bind((*w).clone())
+                        .push(")");
+                }
+                qb.push(" LIMIT 500");
+                let rows: Vec<(String, Option<String>, Option<String>)> =
+                    qb.build_query_as().fetch_all(&mut *conn).await?;
+                for (id, street_key, number) in rows {
+                    if let Some(score) = search::score_address(&place.rest, street_key.as_deref(), number.as_deref()) {
+                        found.push((id, MatchKind::Address, score));
+                    }
+                }
+            }
+        }
+    }
+    // Best match per citizen, strongest kind first.
+    found.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
+    let mut seen = HashSet::new();
+    found.retain(|(id, _, _)| seen.insert(id.clone()));
+    found.truncate(limit);
+    Ok(found)
+}
