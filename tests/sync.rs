@@ -1,0 +1,302 @@
+//! Offline cache and sync, with the real server, the real sync engine and
+//! real SQLite files: filing offline, lost responses through a faulty
+//! loopback proxy, and two consoles converging.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use beyazmasa::client::api::ApiClient;
+use beyazmasa::client::cache::{Badge, Cache, LocalUser};
+use beyazmasa::client::sync::SyncEngine;
+use beyazmasa::domain::model::{Channel, RequestType};
+use beyazmasa::domain::status::Role;
+use beyazmasa::protocol::{Action, CitizenPatch, Location, NewCitizen, NewRequest};
+use beyazmasa::server::auth::hash_password;
+use beyazmasa::server::store::{NewUser, RequestFilter};
+use beyazmasa::server::{AppState, RunningServer, spawn};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const PASSWORD: &str = "sync-parola-1";
+
+async fn server_at(db: &std::path::Path, addr: SocketAddr) -> RunningServer {
+    let state = AppState::open(&format!("sqlite://{}", db.display())).await.unwrap();
+    if state.store.user_by_username("agent").await.unwrap().is_none() {
+        for name in ["agent", "agent2"] {
+            state
+                .store
+                .create_user(NewUser {
+                    username: name.into(),
+                    full_name: name.into(),
+                    password_hash: hash_password(PASSWORD).unwrap(),
+                    role: Role::Agent,
+                    units: vec![],
+                    extension: None,
+                })
+                .await
+                .unwrap();
+        }
+    }
+    spawn(state, addr).await.unwrap()
+}
+
+struct Console {
+    cache: Arc<Cache>,
+    engine: SyncEngine,
+}
+
+async fn console(dir: &std::path::Path, name: &str, base: &str, user: &str) -> Console {
+    let path = dir.join(format!("{name}.db"));
+    // Log in with this install's device id, as the console does.
+    let probe = Cache::open(&path, LocalUser { id: uuid::Uuid::nil(), username: user.into() }).await.unwrap();
+    let device = probe.device_id().await.unwrap();
+    drop(probe);
+    let login = ApiClient::new(base).login(user, PASSWORD, name, Some(device)).await.unwrap();
+    let cache = Arc::new(Cache::open(&path, LocalUser { id: login.user.id, username: user.into() }).await.unwrap());
+    let api = ApiClient::new(base).with_token(login.token);
+    let engine = SyncEngine::new(cache.clone(), api).await.unwrap();
+    Console { cache, engine }
+}
+
+fn water_request(i: usize) -> NewRequest {
+    let t = beyazmasa::domain::reference::shipped_taxonomy();
+    let cat = t.categories.iter().find(|c| c.default_unit == "GASKI" && !c.emergency).unwrap();
+    NewRequest {
+        id: None,
+        tracking_no: None,
+        kind: RequestType::Complaint,
+        channel: Channel::Line153,
+        category: cat.code.clone(),
+        citizen_id: None,
+        location: Some(Location {
+            district: "SAHINBEY".into(),
+            neighbourhood: Some("Karataş".into()),
+            ..Default::default()
+        }),
+        description: format!("Çevrim dışı başvuru {i}: su yok"),
+        priority: None,
+        forward: true,
+        unit: None,
+        unit_reason: None,
+        call_seconds: Some(60),
+        answer: None,
+        created_at: None,
+    }
+}
+
+async fn all_server_requests(server: &RunningServer) -> Vec<beyazmasa::protocol::Request> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let page = server
+            .state
+            .store
+            .list_requests(&RequestFilter { limit: 500, before_id: before, ..Default::default() })
+            .await
+            .unwrap();
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => before = Some(c.parse().unwrap()),
+            None => break,
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn fifty_requests_filed_offline_arrive_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let server = server_at(&db, "127.0.0.1:0".parse().unwrap()).await;
+    let addr = server.addr;
+    let c = console(dir.path(), "masa1", &server.base_url(), "agent").await;
+    c.engine.sync_once().await.unwrap(); // gets a block of tracking numbers
+    server.shutdown().await;
+
+    let mut filed = Vec::new();
+    for i in 0..50 {
+        let r = c.cache.file_request(water_request(i)).await.unwrap();
+        // Every second one also gets a note, still offline.
+        if i % 2 == 0 {
+            c.cache.act(r.id, Action::Contact { text: Some("tekrar aradı".into()) }).await.unwrap();
+        }
+        filed.push(r);
+    }
+    let err = c.engine.sync_once().await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    assert_eq!(c.cache.counts().await.unwrap().pending, 75);
+    let (view, badge) = c.cache.request(filed[0].id).await.unwrap().unwrap();
+    assert_eq!(badge, Badge::NotSent);
+    assert_eq!(view.contacts, 1);
+
+    let server = server_at(&db, addr).await;
+    let report = c.engine.sync_once().await.unwrap();
+    assert_eq!(report.pushed, 75);
+    assert_eq!(c.cache.counts().await.unwrap().pending, 0);
+    let on_server = all_server_requests(&server).await;
+    assert_eq!(on_server.len(), 50);
+    for r in &filed {
+        let s = on_server.iter().find(|s| s.id == r.id).expect("arrived");
+        assert_eq!(s.tracking_no, r.tracking_no, "the tracking number never changes");
+        let expected_contacts = if filed.iter().position(|f| f.id == r.id).unwrap() % 2 == 0 { 1 } else { 0 };
+        assert_eq!(s.contacts, expected_contacts);
+    }
+    let (view, badge) = c.cache.request(filed[0].id).await.unwrap().unwrap();
+    assert_eq!(badge, Badge::Sent);
+    assert!(view.version > 0);
+    // A second round changes nothing on the server.
+    c.engine.sync_once().await.unwrap();
+    assert_eq!(all_server_requests(&server).await.len(), 50);
+}
+
+/// A loopback proxy that forwards each request but, for the first `faults`
+/// connections, loses the response: dropped whole, or cut in the middle.
+async fn faulty_proxy(upstream: SocketAddr, faults: usize) -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else { return };
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut server = TcpStream::connect(upstream).await.unwrap();
+                if n >= faults {
+                    let (mut cr, mut cw) = client.split();
+                    let (mut sr, mut sw) = server.split();
+                    let _ = tokio::join!(tokio::io::copy(&mut cr, &mut sw), tokio::io::copy(&mut sr, &mut cw));
+                    return;
+                }
+                // Forward one request, read the answer, lose it.
+                let mut buf = vec![0u8; 1 << 20];
+                let mut request = Vec::new();
+                loop {
+                    let k = client.read(&mut buf).await.unwrap_or(0);
+                    if k == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..k]);
+                    if complete_http_request(&request) {
+                        break;
+                    }
+                }
+                server.write_all(&request).await.unwrap();
+                let mut response = vec![0u8; 1 << 20];
+                let k = server.read(&mut response).await.unwrap_or(0);
+                if n % 2 == 1 && k > 10 {
+                    // Cut mid-body.
+                    let _ = client.write_all(&response[..k / 2]).await;
+                }
+                // Either way the connection dies here.
+            });
+        }
+    });
+    (addr, seen)
+}
+
+fn complete_http_request(buf: &[u8]) -> bool {
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
+    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+    let len = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+        .unwrap_or(0);
+    buf.len() >= end + 4 + len
+}
+
+#[tokio::test]
+async fn lost_responses_cause_no_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    // Get a serial block directly, then talk through the faulty proxy.
+    let c = console(dir.path(), "masa1", &server.base_url(), "agent").await;
+    c.engine.sync_once().await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let r = c.cache.file_request(water_request(i)).await.unwrap();
+        c.cache.act(r.id, Action::Contact { text: None }).await.unwrap();
+        ids.push(r.id);
+    }
+    let (proxy, seen) = faulty_proxy(server.addr, 4).await;
+    let token_login = ApiClient::new(&server.base_url())
+        .login("agent", PASSWORD, "masa1", Some(c.cache.device_id().await.unwrap()))
+        .await
+        .unwrap();
+    let through_proxy = SyncEngine::new(c.cache.clone(), ApiClient::new(&format!("http://{proxy}")).with_token(token_login.token))
+        .await
+        .unwrap();
+    let mut attempts = 0;
+    while c.cache.counts().await.unwrap().pending > 0 {
+        attempts += 1;
+        assert!(attempts < 20, "sync never completed");
+        let _ = through_proxy.sync_once().await;
+    }
+    assert!(seen.load(Ordering::SeqCst) > 4, "the proxy must have been used");
+    let on_server = all_server_requests(&server).await;
+    assert_eq!(on_server.len(), 10);
+    for r in on_server {
+        assert_eq!(r.contacts, 1, "the contact of {} was applied {} times", r.tracking_no, r.contacts);
+    }
+}
+
+#[tokio::test]
+async fn two_consoles_converge_and_true_conflicts_are_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let a = console(dir.path(), "masa1", &server.base_url(), "agent").await;
+    let b = console(dir.path(), "masa2", &server.base_url(), "agent2").await;
+    a.engine.sync_once().await.unwrap();
+    let citizen = a
+        .cache
+        .create_citizen(NewCitizen {
+            full_name: "Hatice Güneş".into(),
+            phones: vec!["0532 765 43 21".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let r = a.cache.file_request(NewRequest { citizen_id: Some(citizen.id), ..water_request(0) }).await.unwrap();
+    a.engine.sync_once().await.unwrap();
+    b.engine.sync_once().await.unwrap();
+    assert_eq!(b.cache.search_citizens("hatice gunes", 5).await.unwrap()[0].citizen.id, citizen.id);
+
+    // B edits while A is "offline" (not syncing); both touch the citizen.
+    b.cache
+        .update_citizen(citizen.id, CitizenPatch { email: Some("hatice@example.com".into()), ..Default::default() })
+        .await
+        .unwrap();
+    b.cache.act(r.id, Action::Note { text: "B'nin notu".into(), internal: false }).await.unwrap();
+    b.engine.sync_once().await.unwrap();
+    a.cache
+        .update_citizen(citizen.id, CitizenPatch { hide_identity: Some(true), ..Default::default() })
+        .await
+        .unwrap();
+    a.cache
+        .update_citizen(citizen.id, CitizenPatch { email: Some("baska@example.com".into()), ..Default::default() })
+        .await
+        .unwrap();
+    a.cache.act(r.id, Action::Note { text: "A'nın notu".into(), internal: false }).await.unwrap();
+    a.engine.sync_once().await.unwrap();
+    b.engine.sync_once().await.unwrap();
+
+    // Different fields merged; notes never conflict; the same field is a
+    // conflict, kept and shown on A.
+    let on_server = server.state.store.citizen(citizen.id).await.unwrap().unwrap();
+    assert!(on_server.hide_identity);
+    assert_eq!(on_server.email.as_deref(), Some("hatice@example.com"));
+    let outbox = a.cache.outbox().await.unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert_eq!(outbox[0].state, beyazmasa::client::cache::OutboxState::Conflict);
+    assert!(outbox[0].last_error.as_deref().unwrap().contains("email"));
+    assert_eq!(a.cache.counts().await.unwrap().conflict, 1);
+    for c in [&a, &b] {
+        let (req, _) = c.cache.request(r.id).await.unwrap().unwrap();
+        let notes: Vec<_> = req.timeline.iter().filter_map(|e| e.text.clone()).collect();
+        assert!(notes.contains(&"A'nın notu".to_string()) && notes.contains(&"B'nin notu".to_string()), "{notes:?}");
+    }
+    let b_view = b.cache.citizen(citizen.id).await.unwrap().unwrap();
+    assert!(b_view.hide_identity);
+    assert_eq!(b_view.email.as_deref(), Some("hatice@example.com"));
+}
