@@ -49,10 +49,7 @@ async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
 
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(run());
 }
 
@@ -79,10 +76,7 @@ async fn run() {
         .unwrap();
     let server = spawn(state.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let base = server.base_url();
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
     let token = Arc::new(login(&http, &base, "bench").await);
 
     // ---- 1. creates
@@ -107,12 +101,8 @@ async fn run() {
                     "description": format!("Yük testi başvurusu {i}: iki gündür su yok"), "call_seconds": 120
                 });
                 let t = Instant::now();
-                let res = http
-                    .post(format!("{base}/api/v1/requests"))
-                    .bearer_auth(token.as_str())
-                    .json(&body)
-                    .send()
-                    .await;
+                let res =
+                    http.post(format!("{base}/api/v1/requests")).bearer_auth(token.as_str()).json(&body).send().await;
                 match res {
                     Ok(r) if r.status().as_u16() == 201 => {
                         let _ = r.bytes().await;
@@ -146,12 +136,7 @@ async fn run() {
 
     // ---- 2. citizen search
     let seeding = Instant::now();
-    let opts = DemoOptions {
-        citizens: citizens as u32,
-        requests: 0,
-        seed: 27,
-        now: chrono::Utc::now(),
-    };
+    let opts = DemoOptions { citizens: citizens as u32, requests: 0, seed: 27, now: chrono::Utc::now() };
     generate(state.store.as_ref(), &opts, &mut |_| {}).await.unwrap();
     println!("seeded {citizens} citizens in {:.1}s", seeding.elapsed().as_secs_f64());
 
@@ -179,10 +164,7 @@ async fn run() {
     for i in 0..searches {
         match i % 5 {
             0 => queries.push(("name", names[(rnd() % names.len() as u64) as usize].to_string())),
-            1 => queries.push((
-                "phone",
-                format!("0532 {:03} {:02} {:02}", rnd() % 1000, rnd() % 100, rnd() % 100),
-            )),
+            1 => queries.push(("phone", format!("0532 {:03} {:02} {:02}", rnd() % 1000, rnd() % 100, rnd() % 100))),
             2 => queries.push(("last4", format!("{:04}", rnd() % 10000))),
             3 => queries.push(("address", "karatas mh 12 sk".to_string())),
             _ => queries.push(("tckn", "10000000146".to_string())),
@@ -214,11 +196,7 @@ async fn run() {
     );
     for (kind, mut v) in by_kind {
         v.sort();
-        println!(
-            "  {kind:<8} p50 {:.2} ms  p99 {:.2} ms",
-            ms(percentile(&v, 0.5)),
-            ms(percentile(&v, 0.99))
-        );
+        println!("  {kind:<8} p50 {:.2} ms  p99 {:.2} ms", ms(percentile(&v, 0.5)), ms(percentile(&v, 0.99)));
     }
     server.shutdown().await;
 }

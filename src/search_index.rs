@@ -22,10 +22,7 @@ pub async fn index_citizen(
     phones: &[String],
 ) -> anyhow::Result<()> {
     let id = id.to_string();
-    sqlx::query("DELETE FROM citizen_phones WHERE citizen_id = ?")
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("DELETE FROM citizen_phones WHERE citizen_id = ?").bind(&id).execute(&mut *conn).await?;
     for p in phones {
         let last4 = &p[p.len().saturating_sub(4)..];
         sqlx::query("INSERT OR IGNORE INTO citizen_phones (phone, last4, citizen_id) VALUES (?, ?, ?)")
@@ -35,10 +32,7 @@ pub async fn index_citizen(
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("DELETE FROM citizen_name_tokens WHERE citizen_id = ?")
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("DELETE FROM citizen_name_tokens WHERE citizen_id = ?").bind(&id).execute(&mut *conn).await?;
     for t in text::name_tokens(full_name) {
         sqlx::query("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) VALUES (?, ?)")
             .bind(&t)

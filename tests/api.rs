@@ -48,11 +48,7 @@ impl TestApp {
                 .unwrap();
         }
         let server = spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-        TestApp {
-            server,
-            http: reqwest::Client::new(),
-            _dir: dir,
-        }
+        TestApp { server, http: reqwest::Client::new(), _dir: dir }
     }
 
     fn url(&self, path: &str) -> String {
@@ -69,11 +65,7 @@ impl TestApp {
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let body: LoginResponse = res.json().await.unwrap();
-        Session {
-            token: body.token,
-            device_id: body.device_id,
-            user: body.user,
-        }
+        Session { token: body.token, device_id: body.device_id, user: body.user }
     }
 
     async fn seq(&self) -> i64 {
@@ -81,26 +73,13 @@ impl TestApp {
     }
 
     async fn post(&self, s: &Session, path: &str, body: Value) -> (StatusCode, Value) {
-        let res = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(&s.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = self.http.post(self.url(path)).bearer_auth(&s.token).json(&body).send().await.unwrap();
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
     async fn get(&self, s: &Session, path: &str) -> (StatusCode, Value) {
-        let res = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(&s.token)
-            .send()
-            .await
-            .unwrap();
+        let res = self.http.get(self.url(path)).bearer_auth(&s.token).send().await.unwrap();
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
@@ -180,13 +159,7 @@ async fn login_and_missing_or_bad_tokens() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unauthorized");
 
-    let res = app
-        .http
-        .get(app.url("/auth/me"))
-        .bearer_auth("not-a-token")
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(app.url("/auth/me")).bearer_auth("not-a-token").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let (st, me) = app.get(&s, "/auth/me").await;
     assert_eq!(st, StatusCode::OK);
@@ -241,10 +214,7 @@ async fn citizen_search_by_phone_name_id_and_address() {
     assert_eq!(find("0532 123 45 67").await[0].matched, MatchKind::Phone);
     for q in ["yilmaz", "Ahmed Yılmaz", "ahmet yilmz", "AHMET"] {
         let hits = find(q).await;
-        assert!(
-            hits.iter().any(|h| h.citizen.id == c.id),
-            "{q} should find Ahmet Yılmaz: {hits:?}"
-        );
+        assert!(hits.iter().any(|h| h.citizen.id == c.id), "{q} should find Ahmet Yılmaz: {hits:?}");
     }
     let isik = find("ISIK").await;
     assert_eq!(isik.len(), 1, "{isik:?}");
@@ -253,12 +223,7 @@ async fn citizen_search_by_phone_name_id_and_address() {
     assert_eq!(by_id[0].matched, MatchKind::Tckn);
     assert_eq!(by_id[0].citizen.full_name, "Ayşe Işık");
     let by_address = find("karatas mh 12 sk").await;
-    assert!(
-        by_address
-            .iter()
-            .any(|h| h.citizen.id == c.id && h.matched == MatchKind::Address),
-        "{by_address:?}"
-    );
+    assert!(by_address.iter().any(|h| h.citizen.id == c.id && h.matched == MatchKind::Address), "{by_address:?}");
     assert!(find("Zebercet Kocabaş").await.is_empty());
 
     let (st, got) = app.get(&s, &format!("/citizens/{}", c.id)).await;
@@ -296,11 +261,7 @@ async fn request_life_cycle_and_history() {
     let r: Request = serde_json::from_value(body).unwrap();
     assert_eq!(r.status, beyazmasa::domain::status::Status::Registered);
     assert_eq!(r.unit, "GASKI");
-    assert!(
-        r.tracking_no.starts_with("27-") && r.tracking_no.len() == 10,
-        "{}",
-        r.tracking_no
-    );
+    assert!(r.tracking_no.starts_with("27-") && r.tracking_no.len() == 10, "{}", r.tracking_no);
     assert_eq!(r.location.as_ref().unwrap().neighbourhood.as_deref(), Some("Karataş"));
     assert!(r.sla_due_at > r.created_at);
 
@@ -310,17 +271,9 @@ async fn request_life_cycle_and_history() {
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "in_progress");
     assert_eq!(body["assigned_to"], "gaski");
-    let (st, _) = app
-        .act(
-            &rep,
-            &r,
-            json!({"action": "note", "text": "Ekip yolda", "internal": true}),
-        )
-        .await;
+    let (st, _) = app.act(&rep, &r, json!({"action": "note", "text": "Ekip yolda", "internal": true})).await;
     assert_eq!(st, StatusCode::OK);
-    let (st, body) = app
-        .act(&rep, &r, json!({"action": "resolve", "reply": "Arıza giderildi."}))
-        .await;
+    let (st, body) = app.act(&rep, &r, json!({"action": "resolve", "reply": "Arıza giderildi."})).await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "resolved");
 
@@ -331,23 +284,12 @@ async fn request_life_cycle_and_history() {
     let kinds: Vec<EventKind> = hist[0].timeline.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
-        vec![
-            EventKind::Created,
-            EventKind::Forwarded,
-            EventKind::Accepted,
-            EventKind::Note,
-            EventKind::Resolved
-        ]
+        vec![EventKind::Created, EventKind::Forwarded, EventKind::Accepted, EventKind::Note, EventKind::Resolved]
     );
-    assert_eq!(
-        hist[0].timeline.last().unwrap().text.as_deref(),
-        Some("Arıza giderildi.")
-    );
+    assert_eq!(hist[0].timeline.last().unwrap().text.as_deref(), Some("Arıza giderildi."));
 
     // By tracking number, too.
-    let (st, by_no) = app
-        .get(&agent, &format!("/requests/{}", r.tracking_no.to_lowercase()))
-        .await;
+    let (st, by_no) = app.get(&agent, &format!("/requests/{}", r.tracking_no.to_lowercase())).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(by_no["id"], r.id.to_string());
 
@@ -381,26 +323,14 @@ async fn forbidden_transitions_and_scope_change_nothing() {
     assert_eq!(app.seq().await, before);
 
     // A stale base_version is a conflict carrying the current state.
-    let (st, _) = app
-        .act(&rep, &r, json!({"action": "accept", "base_version": r.version}))
-        .await;
+    let (st, _) = app.act(&rep, &r, json!({"action": "accept", "base_version": r.version})).await;
     assert_eq!(st, StatusCode::OK);
-    let (st, body) = app
-        .act(
-            &rep,
-            &r,
-            json!({"action": "resolve", "reply": "ok", "base_version": r.version}),
-        )
-        .await;
+    let (st, body) = app.act(&rep, &r, json!({"action": "resolve", "reply": "ok", "base_version": r.version})).await;
     assert_eq!(st, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "conflict");
     // Notes never conflict.
     let (st, _) = app
-        .act(
-            &agent,
-            &r,
-            json!({"action": "note", "text": "Vatandaş tekrar aradı", "base_version": r.version}),
-        )
+        .act(&agent, &r, json!({"action": "note", "text": "Vatandaş tekrar aradı", "base_version": r.version}))
         .await;
     assert_eq!(st, StatusCode::OK);
 }
@@ -421,11 +351,7 @@ async fn bad_input_names_the_field_and_changes_nothing() {
     let cases: Vec<(&str, Value, &str)> = vec![
         ("/requests", with("colour", json!("red")), "colour"),
         ("/requests", with("description", json!("x".repeat(4001))), "description"),
-        (
-            "/requests",
-            with("description", json!("zil \u{1b}[31m sesi")),
-            "description",
-        ),
+        ("/requests", with("description", json!("zil \u{1b}[31m sesi")), "description"),
         ("/requests", with("category", json!("NO_SUCH")), "category"),
         ("/requests", with("channel", json!("pigeon")), "channel"),
         (
@@ -433,32 +359,12 @@ async fn bad_input_names_the_field_and_changes_nothing() {
             with("location", json!({"district": "SAHINBEY", "neighbourhood": "Atlantis"})),
             "location.neighbourhood",
         ),
-        (
-            "/requests",
-            with("location", json!({"district": "Kadıköy"})),
-            "location.district",
-        ),
+        ("/requests", with("location", json!({"district": "Kadıköy"})), "location.district"),
         ("/requests", with("tracking_no", json!("27-AAAAAAA")), "tracking_no"),
-        (
-            "/citizens",
-            json!({"full_name": "Ali Veli", "tckn": "12345678901"}),
-            "tckn",
-        ),
-        (
-            "/citizens",
-            json!({"full_name": "Ali Veli", "phones": ["0532 12"]}),
-            "phones[0]",
-        ),
-        (
-            "/citizens",
-            json!({"full_name": "Ali Veli", "phones": ["abc"]}),
-            "phones[0]",
-        ),
-        (
-            "/citizens",
-            json!({"full_name": "Ali Veli", "phones": ["112"]}),
-            "phones[0]",
-        ),
+        ("/citizens", json!({"full_name": "Ali Veli", "tckn": "12345678901"}), "tckn"),
+        ("/citizens", json!({"full_name": "Ali Veli", "phones": ["0532 12"]}), "phones[0]"),
+        ("/citizens", json!({"full_name": "Ali Veli", "phones": ["abc"]}), "phones[0]"),
+        ("/citizens", json!({"full_name": "Ali Veli", "phones": ["112"]}), "phones[0]"),
         ("/citizens", json!({"full_name": ""}), "full_name"),
         ("/citizens", json!({"phones": []}), "full_name"),
     ];
@@ -480,10 +386,7 @@ async fn bad_input_names_the_field_and_changes_nothing() {
         .unwrap();
     assert!(res.status().is_client_error());
     let body: Value = res.json().await.unwrap();
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("malformed JSON"),
-        "{body}"
-    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("malformed JSON"), "{body}");
     // Too large a body.
     let res = app
         .http
@@ -529,10 +432,7 @@ async fn idempotent_creates_and_pushes() {
     let seq_after_first = app.seq().await;
     let (_, second) = app.post(&s, "/sync/push", push).await;
     assert_eq!(second["results"][0]["result"], "duplicate");
-    assert_eq!(
-        second["results"][0]["original"]["entity"]["data"]["id"],
-        first["results"][0]["entity"]["data"]["id"]
-    );
+    assert_eq!(second["results"][0]["original"]["entity"]["data"]["id"], first["results"][0]["entity"]["data"]["id"]);
     assert_eq!(app.seq().await, seq_after_first);
     let (_, page) = app.get(&s, "/requests?q=kanal").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
@@ -547,9 +447,7 @@ async fn idempotent_creates_and_pushes() {
     assert_eq!(r2["results"][0]["original"]["result"], "rejected");
 
     // Pushing for another device is refused.
-    let (st, _) = app
-        .post(&s, "/sync/push", json!({"device_id": Uuid::now_v7(), "mutations": []}))
-        .await;
+    let (st, _) = app.post(&s, "/sync/push", json!({"device_id": Uuid::now_v7(), "mutations": []})).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
 
@@ -562,9 +460,7 @@ async fn offline_tracking_numbers_come_from_the_devices_block() {
     assert_eq!(st, StatusCode::OK, "{block}");
     let block: SerialBlock = serde_json::from_value(block).unwrap();
     assert_eq!(block.end - block.start, 9);
-    let no = beyazmasa::domain::tracking::TrackingNumber::from_serial(block.start)
-        .unwrap()
-        .to_string();
+    let no = beyazmasa::domain::tracking::TrackingNumber::from_serial(block.start).unwrap().to_string();
     let body = json!({"type": "request", "channel": "line153", "category": water_category(), "tracking_no": no,
                       "location": {"district": "SAHINBEY", "neighbourhood": "Karataş"}, "description": "Su yok"});
     // Another console cannot use this console's number.
@@ -586,11 +482,7 @@ async fn pull_pages_across_boundaries() {
     let start = app.seq().await;
     let mut created = Vec::new();
     for i in 0..7 {
-        created.push(
-            app.new_citizen(&s, &format!("Vatandaş {i}"), &format!("0532 000 00 0{i}"))
-                .await
-                .id,
-        );
+        created.push(app.new_citizen(&s, &format!("Vatandaş {i}"), &format!("0532 000 00 0{i}")).await.id);
     }
     let (_, first) = app.get(&s, &format!("/sync/pull?since={start}&limit=100")).await;
     let epoch = first["epoch"].as_str().unwrap().to_string();
@@ -599,16 +491,12 @@ async fn pull_pages_across_boundaries() {
         let mut seen = Vec::new();
         let mut pages = 0;
         loop {
-            let (st, page) = app
-                .get(&s, &format!("/sync/pull?since={since}&limit={limit}&epoch={epoch}"))
-                .await;
+            let (st, page) = app.get(&s, &format!("/sync/pull?since={since}&limit={limit}&epoch={epoch}")).await;
             assert_eq!(st, StatusCode::OK);
             let page: PullResponse = serde_json::from_value(page).unwrap();
             pages += 1;
             for c in &page.changes {
-                let Entity::Citizen(cit) = &c.entity else {
-                    panic!("citizen expected")
-                };
+                let Entity::Citizen(cit) = &c.entity else { panic!("citizen expected") };
                 seen.push(cit.id);
                 assert!(c.seq > since);
             }
@@ -632,12 +520,8 @@ async fn pull_pages_across_boundaries() {
         .await;
     assert_eq!(st, StatusCode::OK);
     let (_, page) = app.get(&s, &format!("/sync/pull?since={start}&limit=100")).await;
-    let ids: Vec<String> = page["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["data"]["id"].as_str().unwrap().to_string())
-        .collect();
+    let ids: Vec<String> =
+        page["changes"].as_array().unwrap().iter().map(|c| c["data"]["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(ids.len(), 7);
     assert_eq!(ids.last().unwrap(), &created[0].to_string());
 
@@ -659,17 +543,11 @@ async fn citizen_field_merge_conflicts_only_on_the_same_field() {
         json!({"device_id": s.device_id, "mutations": [{"mutation_id": Uuid::now_v7(), "kind": "update_citizen",
             "id": c.id, "base_version": c.version, "patch": {field: v}}]})
     };
-    let (_, r1) = app
-        .post(&a, "/sync/push", patch(&a, "email", json!("hasan@example.com")))
-        .await;
+    let (_, r1) = app.post(&a, "/sync/push", patch(&a, "email", json!("hasan@example.com"))).await;
     assert_eq!(r1["results"][0]["result"], "applied");
-    let (_, r2) = app
-        .post(&b, "/sync/push", patch(&b, "hide_identity", json!(true)))
-        .await;
+    let (_, r2) = app.post(&b, "/sync/push", patch(&b, "hide_identity", json!(true))).await;
     assert_eq!(r2["results"][0]["result"], "applied", "different fields merge");
-    let (_, r3) = app
-        .post(&b, "/sync/push", patch(&b, "email", json!("other@example.com")))
-        .await;
+    let (_, r3) = app.post(&b, "/sync/push", patch(&b, "email", json!("other@example.com"))).await;
     assert_eq!(r3["results"][0]["result"], "conflict", "{r3}");
     assert_eq!(r3["results"][0]["current"]["data"]["email"], "hasan@example.com");
 }
@@ -704,11 +582,7 @@ async fn sse_carries_changes_and_resumes_with_last_event_id() {
     .await;
     assert_eq!(got, Ok(true), "no change event arrived: {buf}");
     // The replay came first, with ids in order.
-    let ids: Vec<i64> = buf
-        .lines()
-        .filter_map(|l| l.strip_prefix("id:"))
-        .map(|v| v.trim().parse().unwrap())
-        .collect();
+    let ids: Vec<i64> = buf.lines().filter_map(|l| l.strip_prefix("id:")).map(|v| v.trim().parse().unwrap()).collect();
     assert_eq!(ids, vec![first.version, r.version], "{buf}");
     assert!(buf.contains("event: change") || buf.contains("event:change"));
 }
@@ -718,22 +592,11 @@ async fn cti_screen_pop_reaches_the_extension() {
     let app = TestApp::spawn().await;
     let agent = app.login("agent").await;
     let c = app.new_citizen(&agent, "Kemal Arslan", "05324445566").await;
-    let res = app
-        .http
-        .get(app.url("/events"))
-        .bearer_auth(&agent.token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(app.url("/events")).bearer_auth(&agent.token).send().await.unwrap();
     let mut stream = res.bytes_stream();
     let pbx = app.login("lead").await;
-    let (st, _) = app
-        .post(
-            &pbx,
-            "/cti/calls",
-            json!({"ani": "905324445566", "extension": "1001", "event": "ringing"}),
-        )
-        .await;
+    let (st, _) =
+        app.post(&pbx, "/cti/calls", json!({"ani": "905324445566", "extension": "1001", "event": "ringing"})).await;
     assert_eq!(st, StatusCode::ACCEPTED);
     let mut buf = String::new();
     let got = tokio::time::timeout(Duration::from_secs(10), async {
@@ -760,28 +623,13 @@ async fn reference_endpoints_suggest_and_openapi() {
     assert!(cats.as_array().unwrap().len() >= 60);
     let (_, districts) = app.get(&s, "/districts").await;
     assert_eq!(districts.as_array().unwrap().len(), 9);
-    let (st, sug) = app
-        .get(
-            &s,
-            &format!("/categories/suggest?q={}", urlencode("iki gündür suyumuz akmıyor")),
-        )
-        .await;
+    let (st, sug) = app.get(&s, &format!("/categories/suggest?q={}", urlencode("iki gündür suyumuz akmıyor"))).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(sug[0]["unit"], "GASKI", "{sug}");
-    let (_, sug) = app
-        .get(&s, &format!("/categories/suggest?q={}", urlencode("gaz kokusu var")))
-        .await;
+    let (_, sug) = app.get(&s, &format!("/categories/suggest?q={}", urlencode("gaz kokusu var"))).await;
     assert_eq!(sug[0]["emergency"], true, "{sug}");
 
-    let doc: Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.http.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     let paths = doc["paths"].as_object().unwrap();
     for p in [
         "/api/v1/requests",
@@ -806,36 +654,19 @@ async fn duplicates_merge_co_reporters_and_bounces_escalate() {
     let c2 = app.new_citizen(&agent, "Veli Koç", "05320000002").await;
     let original = app.new_request(&agent, Some(c1.id), &water_category()).await;
     let dup = app.new_request(&agent, Some(c2.id), &water_category()).await;
-    let (st, body) = app
-        .act(&lead, &dup, json!({"action": "mark_duplicate", "of": original.id}))
-        .await;
+    let (st, body) = app.act(&lead, &dup, json!({"action": "mark_duplicate", "of": original.id})).await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "duplicate");
     let (_, orig) = app.get(&agent, &format!("/requests/{}", original.id)).await;
     assert_eq!(orig["co_reporters"], json!([c2.id]));
 
     // GASKI → PARK_BAHCE → GASKI is escalated.
-    let (st, _) = app
-        .act(
-            &lead,
-            &original,
-            json!({"action": "reroute", "unit": "PARK_BAHCE", "reason": "yeşil alan"}),
-        )
-        .await;
+    let (st, _) =
+        app.act(&lead, &original, json!({"action": "reroute", "unit": "PARK_BAHCE", "reason": "yeşil alan"})).await;
     assert_eq!(st, StatusCode::OK);
-    let (st, body) = app
-        .act(
-            &lead,
-            &original,
-            json!({"action": "reroute", "unit": "GASKI", "reason": "su hattı"}),
-        )
-        .await;
+    let (st, body) =
+        app.act(&lead, &original, json!({"action": "reroute", "unit": "GASKI", "reason": "su hattı"})).await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    let kinds: Vec<&str> = body["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = body["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "escalated").count(), 1, "{kinds:?}");
 }

@@ -75,43 +75,21 @@ fn suggestion_accuracy() {
         let unit1 = got.first().is_some_and(|s| s.unit == case.unit);
         let unit3 = got.iter().any(|s| s.unit == case.unit);
         total.add(cat1, cat3, unit1, unit3);
-        let group = taxonomy
-            .category(&case.category)
-            .map(|c| c.group.clone())
-            .unwrap_or_default();
+        let group = taxonomy.category(&case.category).map(|c| c.group.clone()).unwrap_or_default();
         by_group.entry(group).or_default().add(cat1, cat3, unit1, unit3);
-        by_unit
-            .entry(case.unit.clone())
-            .or_default()
-            .add(cat1, cat3, unit1, unit3);
+        by_unit.entry(case.unit.clone()).or_default().add(cat1, cat3, unit1, unit3);
         if !cat1 {
-            let shown: Vec<String> = got
-                .iter()
-                .map(|s| format!("{} ({}) {:.2}", s.code, s.unit, s.score))
-                .collect();
+            let shown: Vec<String> = got.iter().map(|s| format!("{} ({}) {:.2}", s.code, s.unit, s.score)).collect();
             let mark = if unit3 { "unit in top 3" } else { "UNIT MISSED" };
-            misses.push(format!(
-                "  {:<55} want {:<18} got [{}]  {mark}",
-                case.text,
-                case.category,
-                shown.join(", ")
-            ));
+            misses.push(format!("  {:<55} want {:<18} got [{}]  {mark}", case.text, case.category, shown.join(", ")));
         }
     }
     let per_call = started.elapsed() / set.cases.len().max(1) as u32;
 
     let n = total.n;
     println!("suggestion evaluation: {n} cases, {per_call:?} per call");
-    println!(
-        "  category: top-1 {:.3}  top-3 {:.3}",
-        Tally::rate(total.cat1, n),
-        Tally::rate(total.cat3, n)
-    );
-    println!(
-        "  unit:     top-1 {:.3}  top-3 {:.3}",
-        Tally::rate(total.unit1, n),
-        Tally::rate(total.unit3, n)
-    );
+    println!("  category: top-1 {:.3}  top-3 {:.3}", Tally::rate(total.cat1, n), Tally::rate(total.cat3, n));
+    println!("  unit:     top-1 {:.3}  top-3 {:.3}", Tally::rate(total.unit1, n), Tally::rate(total.unit3, n));
     println!("by group (cases, category top-1 / top-3, unit top-1 / top-3):");
     for (group, t) in &by_group {
         println!(
@@ -125,12 +103,7 @@ fn suggestion_accuracy() {
     }
     println!("by expected unit (cases, unit top-1 / top-3):");
     for (unit, t) in &by_unit {
-        println!(
-            "  {unit:<14} {:>3}  {:.2} / {:.2}",
-            t.n,
-            Tally::rate(t.unit1, t.n),
-            Tally::rate(t.unit3, t.n)
-        );
+        println!("  {unit:<14} {:>3}  {:.2} / {:.2}", t.n, Tally::rate(t.unit1, t.n), Tally::rate(t.unit3, t.n));
     }
     println!("top-1 category misses ({}):", misses.len());
     for m in &misses {
@@ -154,17 +127,8 @@ fn eval_set_refers_to_the_taxonomy() {
         let category = taxonomy
             .category(&case.category)
             .unwrap_or_else(|| panic!("{:?}: unknown category {}", case.text, case.category));
-        assert!(
-            taxonomy.unit(&case.unit).is_some(),
-            "{:?}: unknown unit {}",
-            case.text,
-            case.unit
-        );
-        assert_eq!(
-            category.default_unit, case.unit,
-            "{:?}: unit is not the category's default",
-            case.text
-        );
+        assert!(taxonomy.unit(&case.unit).is_some(), "{:?}: unknown unit {}", case.text, case.unit);
+        assert_eq!(category.default_unit, case.unit, "{:?}: unit is not the category's default", case.text);
         assert!(!case.text.trim().is_empty());
     }
 }

@@ -159,7 +159,9 @@ async fn faulty_proxy(upstream: SocketAddr, faults: usize) -> (SocketAddr, Arc<A
     let counter = seen.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut client, _)) = listener.accept().await else { return };
+            let Ok((mut client, _)) = listener.accept().await else {
+                return;
+            };
             let n = counter.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
                 let mut server = TcpStream::connect(upstream).await.unwrap();
@@ -197,7 +199,9 @@ async fn faulty_proxy(upstream: SocketAddr, faults: usize) -> (SocketAddr, Arc<A
 }
 
 fn complete_http_request(buf: &[u8]) -> bool {
-    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
     let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
     let len = head
         .lines()
@@ -224,9 +228,10 @@ async fn lost_responses_cause_no_duplicates() {
         .login("agent", PASSWORD, "masa1", Some(c.cache.device_id().await.unwrap()))
         .await
         .unwrap();
-    let through_proxy = SyncEngine::new(c.cache.clone(), ApiClient::new(&format!("http://{proxy}")).with_token(token_login.token))
-        .await
-        .unwrap();
+    let through_proxy =
+        SyncEngine::new(c.cache.clone(), ApiClient::new(&format!("http://{proxy}")).with_token(token_login.token))
+            .await
+            .unwrap();
     let mut attempts = 0;
     while c.cache.counts().await.unwrap().pending > 0 {
         attempts += 1;
@@ -269,10 +274,7 @@ async fn two_consoles_converge_and_true_conflicts_are_shown() {
         .unwrap();
     b.cache.act(r.id, Action::Note { text: "B'nin notu".into(), internal: false }).await.unwrap();
     b.engine.sync_once().await.unwrap();
-    a.cache
-        .update_citizen(citizen.id, CitizenPatch { hide_identity: Some(true), ..Default::default() })
-        .await
-        .unwrap();
+    a.cache.update_citizen(citizen.id, CitizenPatch { hide_identity: Some(true), ..Default::default() }).await.unwrap();
     a.cache
         .update_citizen(citizen.id, CitizenPatch { email: Some("baska@example.com".into()), ..Default::default() })
         .await

@@ -23,12 +23,7 @@ pub enum ApiError {
     Unauthorized(String),
     /// The server answered with an error body.
     #[error("{message} ({status})")]
-    Server {
-        status: u16,
-        code: String,
-        message: String,
-        field: Option<String>,
-    },
+    Server { status: u16, code: String, message: String, field: Option<String> },
     #[error("unexpected response: {0}")]
     Protocol(String),
 }
@@ -59,11 +54,7 @@ impl ApiClient {
             .timeout(Duration::from_secs(20))
             .build()
             .expect("reqwest client");
-        ApiClient {
-            base: base.trim_end_matches('/').to_string(),
-            token: None,
-            http,
-        }
+        ApiClient { base: base.trim_end_matches('/').to_string(), token: None, http }
     }
 
     pub fn with_token(mut self, token: impl Into<String>) -> ApiClient {
@@ -87,11 +78,7 @@ impl ApiClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> Result<T, ApiError> {
-        let res = self
-            .auth(rb)
-            .send()
-            .await
-            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        let res = self.auth(rb).send().await.map_err(|e| ApiError::Unreachable(e.to_string()))?;
         let status = res.status();
         let bytes = res.bytes().await.map_err(|e| ApiError::Unreachable(e.to_string()))?;
         if status.is_success() {
@@ -100,21 +87,12 @@ impl ApiClient {
         let err: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
         let (code, message, field) = match err {
             Some(b) => (b.error.code, b.error.message, b.error.field),
-            None => (
-                "http".into(),
-                String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-                None,
-            ),
+            None => ("http".into(), String::from_utf8_lossy(&bytes).chars().take(200).collect(), None),
         };
         Err(match status {
             StatusCode::GONE => ApiError::Gone(message),
             StatusCode::UNAUTHORIZED => ApiError::Unauthorized(message),
-            s => ApiError::Server {
-                status: s.as_u16(),
-                code,
-                message,
-                field,
-            },
+            s => ApiError::Server { status: s.as_u16(), code, message, field },
         })
     }
 
@@ -139,8 +117,7 @@ impl ApiClient {
     }
 
     pub async fn health(&self) -> Result<Health, ApiError> {
-        self.send(self.http.get(self.url("/health")).timeout(Duration::from_secs(3)))
-            .await
+        self.send(self.http.get(self.url("/health")).timeout(Duration::from_secs(3))).await
     }
 
     pub async fn push(&self, body: &PushRequest) -> Result<PushResponse, ApiError> {
@@ -156,12 +133,7 @@ impl ApiClient {
     }
 
     pub async fn serials(&self, count: u32) -> Result<SerialBlock, ApiError> {
-        self.send(
-            self.http
-                .post(self.url("/sync/serials"))
-                .json(&serde_json::json!({"count": count})),
-        )
-        .await
+        self.send(self.http.post(self.url("/sync/serials")).json(&serde_json::json!({"count": count}))).await
     }
 
     pub async fn search_citizens(&self, q: &str) -> Result<Vec<CitizenHit>, ApiError> {
@@ -169,7 +141,6 @@ impl ApiClient {
     }
 
     pub async fn citizen_requests(&self, id: Uuid) -> Result<Vec<Request>, ApiError> {
-        self.send(self.http.get(self.url(&format!("/citizens/{id}/requests"))))
-            .await
+        self.send(self.http.get(self.url(&format!("/citizens/{id}/requests")))).await
     }
 }

@@ -129,10 +129,7 @@ impl Cache {
             .map_err(|e| anyhow::anyhow!("cannot open the offline cache {}: {e}", path.display()))?;
         restrict_permissions(path);
         sqlx::migrate!("./migrations/cache").run(&pool).await.map_err(|e| {
-            anyhow::anyhow!(
-                "the offline cache {} is damaged or from a newer version: {e}",
-                path.display()
-            )
+            anyhow::anyhow!("the offline cache {} is damaged or from a newer version: {e}", path.display())
         })?;
         sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)")
             .bind(Uuid::now_v7().to_string())
@@ -168,10 +165,7 @@ impl Cache {
     }
 
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
@@ -187,10 +181,7 @@ impl Cache {
 
     /// This install's device id (uuid v7, made once).
     pub async fn device_id(&self) -> Result<Uuid> {
-        let s = self
-            .meta("device_id")
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("device id missing"))?;
+        let s = self.meta("device_id").await?.ok_or_else(|| anyhow::anyhow!("device id missing"))?;
         Ok(Uuid::parse_str(&s)?)
     }
 
@@ -214,18 +205,12 @@ impl Cache {
             let serial = take_serial(&mut tx).await?.ok_or_else(|| {
                 anyhow::anyhow!("no tracking numbers left on this console; connect to the server once to get more")
             })?;
-            new.tracking_no = Some(
-                TrackingNumber::from_serial(serial)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
-                    .to_string(),
-            );
+            new.tracking_no =
+                Some(TrackingNumber::from_serial(serial).map_err(|e| anyhow::anyhow!("{e}"))?.to_string());
         }
         let view = overlay::request_from_new(&self.octx(), id, &new, now);
         put_request(&mut tx, &view, None).await?;
-        let m = Mutation {
-            mutation_id: Uuid::now_v7(),
-            op: MutationOp::CreateRequest { request: new },
-        };
+        let m = Mutation { mutation_id: Uuid::now_v7(), op: MutationOp::CreateRequest { request: new } };
         enqueue(&mut tx, &m, "request", id).await?;
         tx.commit().await?;
         fault_point("after_local_commit");
@@ -239,10 +224,7 @@ impl Cache {
         let view = overlay::citizen_from_new(&self.octx(), id, &new, now);
         let mut tx = self.begin().await?;
         put_citizen(&mut tx, &view, None).await?;
-        let m = Mutation {
-            mutation_id: Uuid::now_v7(),
-            op: MutationOp::CreateCitizen { citizen: new },
-        };
+        let m = Mutation { mutation_id: Uuid::now_v7(), op: MutationOp::CreateCitizen { citizen: new } };
         enqueue(&mut tx, &m, "citizen", id).await?;
         tx.commit().await?;
         Ok(view)
@@ -250,20 +232,12 @@ impl Cache {
 
     pub async fn update_citizen(&self, id: Uuid, patch: CitizenPatch) -> Result<Citizen> {
         let mut tx = self.begin().await?;
-        let (mut view, server) = load_citizen(&mut tx, id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("unknown citizen {id}"))?;
+        let (mut view, server) =
+            load_citizen(&mut tx, id).await?.ok_or_else(|| anyhow::anyhow!("unknown citizen {id}"))?;
         let base_version = server.as_ref().map(|c| c.version).unwrap_or(0);
         overlay::apply_citizen_patch(&self.octx(), &mut view, &patch);
         put_citizen(&mut tx, &view, server.as_ref()).await?;
-        let m = Mutation {
-            mutation_id: Uuid::now_v7(),
-            op: MutationOp::UpdateCitizen {
-                id,
-                base_version,
-                patch,
-            },
-        };
+        let m = Mutation { mutation_id: Uuid::now_v7(), op: MutationOp::UpdateCitizen { id, base_version, patch } };
         enqueue(&mut tx, &m, "citizen", id).await?;
         tx.commit().await?;
         Ok(view)
@@ -272,19 +246,14 @@ impl Cache {
     /// Records an action on a request (note, contact, forward, …).
     pub async fn act(&self, request_id: Uuid, action: Action) -> Result<Request> {
         let mut tx = self.begin().await?;
-        let (mut view, server) = load_request(&mut tx, request_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("unknown request {request_id}"))?;
+        let (mut view, server) =
+            load_request(&mut tx, request_id).await?.ok_or_else(|| anyhow::anyhow!("unknown request {request_id}"))?;
         let base_version = server.as_ref().map(|r| r.version);
         overlay::apply_action(&self.octx(), &mut view, &action, Utc::now());
         put_request(&mut tx, &view, server.as_ref()).await?;
         let m = Mutation {
             mutation_id: Uuid::now_v7(),
-            op: MutationOp::RequestAction {
-                request_id,
-                base_version,
-                action,
-            },
+            op: MutationOp::RequestAction { request_id, base_version, action },
         };
         enqueue(&mut tx, &m, "request", request_id).await?;
         tx.commit().await?;
@@ -306,11 +275,9 @@ impl Cache {
 
     /// Tracking numbers this console can still issue offline.
     pub async fn serials_left(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COALESCE(SUM(end - next + 1), 0) FROM serial_blocks WHERE next <= end")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COALESCE(SUM(end - next + 1), 0) FROM serial_blocks WHERE next <= end")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     // ------------------------------------------------------------ sync
@@ -326,9 +293,7 @@ impl Cache {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok(serde_json::from_str(r.try_get("payload")?)?))
-            .collect()
+        rows.iter().map(|r| Ok(serde_json::from_str(r.try_get("payload")?)?)).collect()
     }
 
     pub async fn outbox(&self) -> Result<Vec<OutboxItem>> {
@@ -349,9 +314,8 @@ impl Cache {
     }
 
     pub async fn counts(&self) -> Result<OutboxCounts> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, count(*) FROM outbox GROUP BY state")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, count(*) FROM outbox GROUP BY state").fetch_all(&self.pool).await?;
         let mut c = OutboxCounts::default();
         for (state, n) in rows {
             match OutboxState::parse(&state) {
@@ -551,12 +515,7 @@ impl Cache {
             .bind(&id)
             .fetch_one(&mut *conn)
             .await?;
-            hits.push(CitizenHit {
-                citizen,
-                matched,
-                score,
-                open_requests: open as u32,
-            });
+            hits.push(CitizenHit { citizen, matched, score, open_requests: open as u32 });
         }
         hits.sort_by(|a, b| {
             a.matched
@@ -610,20 +569,14 @@ impl Cache {
 
     /// How many requests the cache holds (views).
     pub async fn request_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM requests")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&self.pool).await?)
     }
 }
 
 #[cfg(unix)]
 fn restrict_permissions(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    for p in [
-        path.to_path_buf(),
-        path.with_extension("db-wal"),
-        path.with_extension("db-shm"),
-    ] {
+    for p in [path.to_path_buf(), path.with_extension("db-wal"), path.with_extension("db-shm")] {
         if p.exists() {
             let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
         }
@@ -696,17 +649,11 @@ async fn badge(conn: &mut SqliteConnection, id: Uuid) -> Result<Badge> {
 async fn store_server_entity(tx: &mut SqliteConnection, e: &Entity) -> Result<()> {
     match e {
         Entity::Citizen(c) => {
-            let view = load_citizen(tx, c.id)
-                .await?
-                .map(|(v, _)| v)
-                .unwrap_or_else(|| (**c).clone());
+            let view = load_citizen(tx, c.id).await?.map(|(v, _)| v).unwrap_or_else(|| (**c).clone());
             put_citizen(tx, &view, Some(c)).await
         }
         Entity::Request(r) => {
-            let view = load_request(tx, r.id)
-                .await?
-                .map(|(v, _)| v)
-                .unwrap_or_else(|| (**r).clone());
+            let view = load_request(tx, r.id).await?.map(|(v, _)| v).unwrap_or_else(|| (**r).clone());
             put_request(tx, &view, Some(r)).await
         }
     }
@@ -737,13 +684,7 @@ async fn load_request(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(R
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|(v, s)| {
-        Ok((
-            serde_json::from_str(&v)?,
-            s.map(|s| serde_json::from_str(&s)).transpose()?,
-        ))
-    })
-    .transpose()
+    row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
 }
 
 async fn put_citizen(tx: &mut SqliteConnection, view: &Citizen, server: Option<&Citizen>) -> Result<()> {
@@ -774,11 +715,5 @@ async fn load_citizen(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(C
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|(v, s)| {
-        Ok((
-            serde_json::from_str(&v)?,
-            s.map(|s| serde_json::from_str(&s)).transpose()?,
-        ))
-    })
-    .transpose()
+    row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
 }

@@ -25,45 +25,27 @@ pub struct OverlayCtx<'a> {
 }
 
 fn canonical_address(g: &Gazetteer, a: &Address) -> Address {
-    let district = g
-        .district(&a.district)
-        .map(|(c, _)| c.to_string())
-        .unwrap_or_else(|| a.district.clone());
+    let district = g.district(&a.district).map(|(c, _)| c.to_string()).unwrap_or_else(|| a.district.clone());
     let neighbourhood = g
         .neighbourhood(&district, &a.neighbourhood)
         .map(|p| p.neighbourhood.clone())
         .unwrap_or_else(|| a.neighbourhood.clone());
-    Address {
-        district,
-        neighbourhood,
-        street: a.street.clone(),
-        number: a.number.clone(),
-    }
+    Address { district, neighbourhood, street: a.street.clone(), number: a.number.clone() }
 }
 
 fn canonical_location(g: &Gazetteer, l: &Location) -> Location {
-    let district = g
-        .district(&l.district)
-        .map(|(c, _)| c.to_string())
-        .unwrap_or_else(|| l.district.clone());
-    let neighbourhood = l.neighbourhood.as_ref().map(|n| {
-        g.neighbourhood(&district, n)
-            .map(|p| p.neighbourhood.clone())
-            .unwrap_or_else(|| n.clone())
-    });
-    Location {
-        district,
-        neighbourhood,
-        ..l.clone()
-    }
+    let district = g.district(&l.district).map(|(c, _)| c.to_string()).unwrap_or_else(|| l.district.clone());
+    let neighbourhood = l
+        .neighbourhood
+        .as_ref()
+        .map(|n| g.neighbourhood(&district, n).map(|p| p.neighbourhood.clone()).unwrap_or_else(|| n.clone()));
+    Location { district, neighbourhood, ..l.clone() }
 }
 
 fn e164s(phones: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in phones {
-        let v = Phone::parse(p)
-            .map(|p| p.e164().to_string())
-            .unwrap_or_else(|_| p.clone());
+        let v = Phone::parse(p).map(|p| p.e164().to_string()).unwrap_or_else(|_| p.clone());
         if !out.contains(&v) {
             out.push(v);
         }
@@ -163,10 +145,7 @@ pub fn request_from_new(ctx: &OverlayCtx<'_>, id: Uuid, n: &NewRequest, at: Date
         category: n.category.clone(),
         unit,
         status,
-        priority: n
-            .priority
-            .or(cat.map(|c| c.priority))
-            .unwrap_or(crate::domain::model::Priority::Normal),
+        priority: n.priority.or(cat.map(|c| c.priority)).unwrap_or(crate::domain::model::Priority::Normal),
         location,
         description: n.description.trim().to_string(),
         citizen_id: n.citizen_id,
@@ -204,10 +183,7 @@ pub fn apply_action(ctx: &OverlayCtx<'_>, r: &mut Request, action: &Action, at: 
         _ => None,
     };
     let new_status = transition.and_then(|t| t.target(r.status));
-    let mut e = TimelineEvent {
-        status: new_status,
-        ..event(ctx, at, EventKind::StatusChanged)
-    };
+    let mut e = TimelineEvent { status: new_status, ..event(ctx, at, EventKind::StatusChanged) };
     match action {
         Action::Forward { unit, reason } => {
             if let Some(u) = unit.as_ref().filter(|u| !u.trim().is_empty()) {
@@ -333,11 +309,7 @@ mod tests {
     #[test]
     fn a_local_request_is_routed_and_forwarded() {
         let t = crate::domain::reference::shipped_taxonomy();
-        let cat = t
-            .categories
-            .iter()
-            .find(|c| c.default_unit == "GASKI" && c.district_units.is_empty())
-            .unwrap();
+        let cat = t.categories.iter().find(|c| c.default_unit == "GASKI" && c.district_units.is_empty()).unwrap();
         let r = request_from_new(&ctx(&t), Uuid::nil(), &new_request(&cat.code), Utc::now());
         assert_eq!(r.unit, "GASKI");
         assert_eq!(r.status, Status::Forwarded);
@@ -353,10 +325,7 @@ mod tests {
         let cat = &t.categories[0].code;
         let mut r = request_from_new(&c, Uuid::nil(), &new_request(cat), Utc::now());
         apply_action(&c, &mut r, &Action::Accept { assignee: None }, Utc::now());
-        assert_eq!(
-            (r.status, r.assigned_to.as_deref()),
-            (Status::InProgress, Some("agent"))
-        );
+        assert_eq!((r.status, r.assigned_to.as_deref()), (Status::InProgress, Some("agent")));
         apply_action(&c, &mut r, &Action::Contact { text: None }, Utc::now());
         assert_eq!(r.contacts, 1);
         // Closing an in-progress request does not apply: the status stays.

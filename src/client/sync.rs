@@ -66,24 +66,12 @@ impl SyncEngine {
     pub async fn new(cache: Arc<Cache>, api: ApiClient) -> anyhow::Result<SyncEngine> {
         let device_id = cache.device_id().await?;
         let counts = cache.counts().await?;
-        let (status, _) = watch::channel(SyncStatus {
-            counts,
-            ..Default::default()
-        });
-        Ok(SyncEngine {
-            cache,
-            api,
-            device_id,
-            status,
-            nudge: Arc::new(Notify::new()),
-        })
+        let (status, _) = watch::channel(SyncStatus { counts, ..Default::default() });
+        Ok(SyncEngine { cache, api, device_id, status, nudge: Arc::new(Notify::new()) })
     }
 
     pub fn handle(&self) -> SyncHandle {
-        SyncHandle {
-            nudge: self.nudge.clone(),
-            status: self.status.subscribe(),
-        }
+        SyncHandle { nudge: self.nudge.clone(), status: self.status.subscribe() }
     }
 
     /// One round: top up tracking serials, push everything pushable, pull
@@ -101,14 +89,7 @@ impl SyncEngine {
                 break;
             }
             let ids: Vec<Uuid> = batch.iter().map(|m| m.mutation_id).collect();
-            let res = match self
-                .api
-                .push(&PushRequest {
-                    device_id: self.device_id,
-                    mutations: batch,
-                })
-                .await
-            {
+            let res = match self.api.push(&PushRequest { device_id: self.device_id, mutations: batch }).await {
                 Ok(r) => r,
                 Err(e) => {
                     let _ = self.cache.note_attempt(&ids, &e.to_string()).await;
@@ -133,10 +114,7 @@ impl SyncEngine {
                 Err(e) => return Err(e),
             };
             report.pulled += page.changes.len();
-            self.cache
-                .apply_pull_page(&page.changes, page.next, &page.epoch)
-                .await
-                .map_err(internal)?;
+            self.cache.apply_pull_page(&page.changes, page.next, &page.epoch).await.map_err(internal)?;
             if !page.has_more {
                 break;
             }

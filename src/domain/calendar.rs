@@ -126,8 +126,7 @@ impl WorkCalendar {
 
     /// Working hours of a date as UTC instants.
     fn working_window(&self, d: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        self.working_hours(d)
-            .map(|(s, e)| (local_instant(d, s), local_instant(d, e)))
+        self.working_hours(d).map(|(s, e)| (local_instant(d, s), local_instant(d, e)))
     }
 
     /// The due time of a request filed at `start` (see the module
@@ -135,9 +134,9 @@ impl WorkCalendar {
     /// absurdly large targets.
     pub fn due(&self, start: DateTime<Utc>, target: SlaTarget) -> DateTime<Utc> {
         match target {
-            SlaTarget::Hours(n) => start
-                .checked_add_signed(Duration::hours(i64::from(n)))
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            SlaTarget::Hours(n) => {
+                start.checked_add_signed(Duration::hours(i64::from(n))).unwrap_or(DateTime::<Utc>::MAX_UTC)
+            }
             SlaTarget::WorkingDays(0) => {
                 let mut d = local_date(start);
                 loop {
@@ -485,36 +484,18 @@ mod tests {
     #[test]
     fn admin_calendars_and_duplicates() {
         let holidays = [
-            Holiday {
-                date: date("2026-01-05"),
-                name: "İdari izin".into(),
-                kind: HolidayKind::Half,
-            },
-            Holiday {
-                date: date("2026-01-05"),
-                name: "İdari izin".into(),
-                kind: HolidayKind::Full,
-            },
-            Holiday {
-                date: date("2026-01-06"),
-                name: "Arife".into(),
-                kind: HolidayKind::Half,
-            },
+            Holiday { date: date("2026-01-05"), name: "İdari izin".into(), kind: HolidayKind::Half },
+            Holiday { date: date("2026-01-05"), name: "İdari izin".into(), kind: HolidayKind::Full },
+            Holiday { date: date("2026-01-06"), name: "Arife".into(), kind: HolidayKind::Half },
         ];
         let cal = WorkCalendar::new(&holidays);
         assert!(!cal.is_working_day(date("2026-01-05")));
         assert_eq!(cal.working_hours(date("2026-01-06")), Some((WORK_START, HALF_DAY_END)));
-        assert_eq!(
-            cal.due(at("2026-01-02 10:00"), SlaTarget::WorkingDays(1)),
-            at("2026-01-06 13:00")
-        );
+        assert_eq!(cal.due(at("2026-01-02 10:00"), SlaTarget::WorkingDays(1)), at("2026-01-06 13:00"));
         // With no holidays at all, 1 Jan is a working day.
         let empty = WorkCalendar::new(&[]);
         assert!(empty.is_working_day(date("2026-01-01")));
-        assert_eq!(
-            empty.due(at("2025-12-31 10:00"), SlaTarget::WorkingDays(1)),
-            at("2026-01-01 17:00")
-        );
+        assert_eq!(empty.due(at("2025-12-31 10:00"), SlaTarget::WorkingDays(1)), at("2026-01-01 17:00"));
     }
 
     #[test]

@@ -61,10 +61,7 @@ str_enum! {
 impl Channel {
     /// Phone lines are answered by agents; the rest arrive in the intake inbox.
     pub fn is_phone(self) -> bool {
-        matches!(
-            self,
-            Channel::Line153 | Channel::Line185 | Channel::Line188 | Channel::Line444
-        )
+        matches!(self, Channel::Line153 | Channel::Line185 | Channel::Line188 | Channel::Line444)
     }
 }
 

@@ -159,11 +159,7 @@ impl Phone {
     /// the last two digits stay, `0532 *** ** 67`; `444 ** 27`.
     pub fn masked(&self) -> String {
         let n = self.national_digits();
-        if n.len() == 7 {
-            format!("{} ** {}", &n[..3], &n[5..])
-        } else {
-            format!("0{} *** ** {}", &n[..3], &n[8..])
-        }
+        if n.len() == 7 { format!("{} ** {}", &n[..3], &n[5..]) } else { format!("0{} *** ** {}", &n[..3], &n[8..]) }
     }
 
     /// True for mobile numbers (`+905…`), which can receive SMS.
@@ -190,10 +186,7 @@ pub fn digit_value(c: char) -> Option<u8> {
 /// mapped; everything else is dropped). For searching by number or by its
 /// last digits: `"0532 123-45-67"` → `"05321234567"`.
 pub fn digits(s: &str) -> String {
-    s.chars()
-        .filter_map(digit_value)
-        .map(|d| char::from(b'0' + d))
-        .collect()
+    s.chars().filter_map(digit_value).map(|d| char::from(b'0' + d)).collect()
 }
 
 impl FromStr for Phone {
@@ -342,10 +335,7 @@ mod tests {
     #[test]
     fn error_messages_name_the_field() {
         let msg = Phone::parse("153").unwrap_err().to_string();
-        assert_eq!(
-            msg,
-            "phone number 153 is a short code; short codes are not citizens' numbers"
-        );
+        assert_eq!(msg, "phone number 153 is a short code; short codes are not citizens' numbers");
         for bad in ["", "x", "+44 1", "12345", "0343 123 45 67"] {
             let msg = Phone::parse(bad).unwrap_err().to_string();
             assert!(msg.starts_with("phone number"), "{msg}");

@@ -54,11 +54,7 @@ impl Gazetteer {
         for list in neighbourhoods.values_mut() {
             list.sort_by_key(|p| std::cmp::Reverse(p.population));
         }
-        Gazetteer {
-            districts,
-            neighbourhoods,
-            max_words,
-        }
+        Gazetteer { districts, neighbourhoods, max_words }
     }
 
     /// The shipped Gaziantep list, built once.
@@ -85,10 +81,7 @@ impl Gazetteer {
     /// and the words left over.
     pub fn find_in_text(&self, folded: &str) -> Option<(&PlaceRef, Vec<String>)> {
         let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
-        let named_district = words
-            .iter()
-            .find_map(|w| self.districts.get(*w))
-            .map(|(c, _)| c.clone());
+        let named_district = words.iter().find_map(|w| self.districts.get(*w)).map(|(c, _)| c.clone());
         for len in (1..=self.max_words.min(words.len())).rev() {
             for start in 0..=words.len() - len {
                 let key = words[start..start + len].join(" ");
@@ -112,9 +105,7 @@ impl Gazetteer {
 
     /// All places, for fuzzy pickers: (folded key, place).
     pub fn entries(&self) -> impl Iterator<Item = (&str, &PlaceRef)> {
-        self.neighbourhoods
-            .iter()
-            .flat_map(|(k, v)| v.iter().map(move |p| (k.as_str(), p)))
+        self.neighbourhoods.iter().flat_map(|(k, v)| v.iter().map(move |p| (k.as_str(), p)))
     }
 }
 

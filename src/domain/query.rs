@@ -47,11 +47,7 @@ impl CallerQuery {
         if folded.is_empty() {
             return CallerQuery::Empty;
         }
-        CallerQuery::Text {
-            name_tokens: text::name_tokens(trimmed),
-            address: text::expand_address(trimmed),
-            folded,
-        }
+        CallerQuery::Text { name_tokens: text::name_tokens(trimmed), address: text::expand_address(trimmed), folded }
     }
 }
 
@@ -64,10 +60,7 @@ mod tests {
         for q in ["0532 123 45 67", "5321234567", "+90 532 123 45 67", "0 (342) 123 45 67"] {
             assert!(matches!(CallerQuery::parse(q), CallerQuery::Phone(_)), "{q}");
         }
-        assert_eq!(
-            CallerQuery::parse("0532 123 45 67"),
-            CallerQuery::Phone(Phone::parse("+905321234567").unwrap())
-        );
+        assert_eq!(CallerQuery::parse("0532 123 45 67"), CallerQuery::Phone(Phone::parse("+905321234567").unwrap()));
     }
 
     #[test]
@@ -79,10 +72,7 @@ mod tests {
 
     #[test]
     fn text_queries_are_folded() {
-        let CallerQuery::Text {
-            name_tokens, folded, ..
-        } = CallerQuery::parse("Ahmed YILMAZ")
-        else {
+        let CallerQuery::Text { name_tokens, folded, .. } = CallerQuery::parse("Ahmed YILMAZ") else {
             panic!("expected text");
         };
         assert_eq!(folded, "ahmed yilmaz");

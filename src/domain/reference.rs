@@ -162,18 +162,13 @@ impl Taxonomy {
 
     /// The unit a category routes to in a district (category × district).
     pub fn route(&self, category: &Category, district: Option<&str>) -> String {
-        district
-            .and_then(|d| category.district_units.get(d))
-            .unwrap_or(&category.default_unit)
-            .clone()
+        district.and_then(|d| category.district_units.get(d)).unwrap_or(&category.default_unit).clone()
     }
 }
 
 impl Places {
     pub fn district(&self, code_or_name: &str) -> Option<&District> {
-        self.districts
-            .iter()
-            .find(|d| d.code == code_or_name || d.name == code_or_name)
+        self.districts.iter().find(|d| d.code == code_or_name || d.name == code_or_name)
     }
 }
 

@@ -61,11 +61,7 @@ pub fn expand_word<'a>(word: &str, vocab: impl Iterator<Item = (&'a str, i64)>) 
             && tok.chars().count().abs_diff(len) <= max_edits
             && text::within_distance(word, tok, max_edits)
         {
-            if text::within_distance(word, tok, 1) {
-                (0.6, false)
-            } else {
-                (0.45, false)
-            }
+            if text::within_distance(word, tok, 1) { (0.6, false) } else { (0.45, false) }
         } else {
             continue;
         };
@@ -113,9 +109,7 @@ pub fn score_address(rest: &[String], street_key: Option<&str>, number: Option<&
     let number = number.map(text::fold);
     let mut matched = 0;
     for w in rest {
-        let hit = street_words
-            .iter()
-            .any(|s| s == w || (w.len() >= 3 && s.starts_with(w.as_str())))
+        let hit = street_words.iter().any(|s| s == w || (w.len() >= 3 && s.starts_with(w.as_str())))
             || number.as_deref() == Some(w.as_str());
         if hit {
             matched += 1;
@@ -131,13 +125,7 @@ mod tests {
     use super::*;
 
     fn vocab() -> Vec<(&'static str, i64)> {
-        vec![
-            ("yilmaz", 50),
-            ("yildiz", 40),
-            ("yilmazer", 2),
-            ("ahmet", 90),
-            ("isik", 10),
-        ]
+        vec![("yilmaz", 50), ("yildiz", 40), ("yilmazer", 2), ("ahmet", 90), ("isik", 10)]
     }
 
     #[test]
@@ -148,11 +136,7 @@ mod tests {
         assert!(e.iter().any(|(t, s, _)| t == "yilmazer" && *s == 0.8));
         let typo = expand_word("yilmz", v.iter().copied());
         assert_eq!(typo[0].0, "yilmaz");
-        assert!(
-            expand_word("yil", v.iter().copied())
-                .iter()
-                .all(|(t, _, _)| t.starts_with("yil"))
-        );
+        assert!(expand_word("yil", v.iter().copied()).iter().all(|(t, _, _)| t.starts_with("yil")));
     }
 
     #[test]

@@ -229,8 +229,7 @@ impl Transition {
         if !self.allowed_roles().contains(&role) {
             return Err(TransitionError::RoleForbidden { action: self, role });
         }
-        self.target(from)
-            .ok_or(TransitionError::NotFromHere { action: self, from })
+        self.target(from).ok_or(TransitionError::NotFromHere { action: self, from })
     }
 }
 
@@ -266,10 +265,7 @@ mod tests {
     fn agents_cannot_accept_or_reroute() {
         assert_eq!(
             Transition::Accept.apply(Status::Forwarded, Role::Agent),
-            Err(TransitionError::RoleForbidden {
-                action: Transition::Accept,
-                role: Role::Agent
-            })
+            Err(TransitionError::RoleForbidden { action: Transition::Accept, role: Role::Agent })
         );
         assert!(Transition::Reroute.apply(Status::Forwarded, Role::Agent).is_err());
     }
@@ -278,10 +274,7 @@ mod tests {
     fn cannot_resolve_twice() {
         assert_eq!(
             Transition::Resolve.apply(Status::Resolved, Role::UnitRep),
-            Err(TransitionError::NotFromHere {
-                action: Transition::Resolve,
-                from: Status::Resolved
-            })
+            Err(TransitionError::NotFromHere { action: Transition::Resolve, from: Status::Resolved })
         );
     }
 

@@ -105,20 +105,8 @@ const STRIP_ENDINGS: &[&str] = &[
 ];
 
 /// Words of category names that say nothing about the subject.
-const NAME_STOPWORDS: &[&str] = &[
-    "ve",
-    "ile",
-    "veya",
-    "icin",
-    "talebi",
-    "talep",
-    "sikayeti",
-    "hizmeti",
-    "hizmetleri",
-    "konusu",
-    "durumu",
-    "kisi",
-];
+const NAME_STOPWORDS: &[&str] =
+    &["ve", "ile", "veya", "icin", "talebi", "talep", "sikayeti", "hizmeti", "hizmetleri", "konusu", "durumu", "kisi"];
 
 struct Phrase {
     /// Vocabulary ids, in order.
@@ -168,21 +156,15 @@ impl Suggester {
         for category in &taxonomy.categories {
             let mut phrases = Vec::new();
             for keyword in &category.keywords {
-                let tokens: Vec<u32> = fold(keyword)
-                    .split(' ')
-                    .filter(|t| !t.is_empty())
-                    .map(|t| intern(stem(t)))
-                    .collect();
+                let tokens: Vec<u32> =
+                    fold(keyword).split(' ').filter(|t| !t.is_empty()).map(|t| intern(stem(t))).collect();
                 if !tokens.is_empty() {
                     phrases.push(Phrase { tokens, weight: 1.0 });
                 }
             }
             for word in fold(&category.name_tr).split(' ') {
                 if word.len() >= MIN_NAME_WORD && !NAME_STOPWORDS.contains(&word) {
-                    phrases.push(Phrase {
-                        tokens: vec![intern(stem(word))],
-                        weight: NAME_WEIGHT,
-                    });
+                    phrases.push(Phrase { tokens: vec![intern(stem(word))], weight: NAME_WEIGHT });
                 }
             }
             categories.push(CategoryIndex {
@@ -235,13 +217,7 @@ impl Suggester {
                 starts.entry(phrase.tokens[0]).or_default().push((ci as u32, pi as u32));
             }
         }
-        Suggester {
-            vocab,
-            idf,
-            by_first,
-            starts,
-            categories,
-        }
+        Suggester { vocab, idf, by_first, starts, categories }
     }
 
     /// Ranked best first, at most `limit`, only categories with a positive score.
@@ -297,11 +273,7 @@ impl Suggester {
             .take(limit)
             .map(|(ci, score)| {
                 let c = &self.categories[ci as usize];
-                Suggestion {
-                    code: c.code.clone(),
-                    unit: c.unit.clone(),
-                    score,
-                }
+                Suggestion { code: c.code.clone(), unit: c.unit.clone(), score }
             })
             .collect()
     }
@@ -473,9 +445,7 @@ fn osa_distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
         let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (rows[prev][j] + 1)
-                .min(rows[cur][j - 1] + 1)
-                .min(rows[prev][j - 1] + cost);
+            let mut v = (rows[prev][j] + 1).min(rows[cur][j - 1] + 1).min(rows[prev][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(rows[prev2][j - 2] + 1);
             }
@@ -493,9 +463,7 @@ fn osa_distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
 /// Convenience over the shipped taxonomy (built once).
 pub fn suggest(text: &str, limit: usize) -> Vec<Suggestion> {
     static SUGGESTER: OnceLock<Suggester> = OnceLock::new();
-    SUGGESTER
-        .get_or_init(|| Suggester::new(&crate::domain::reference::shipped_taxonomy()))
-        .suggest(text, limit)
+    SUGGESTER.get_or_init(|| Suggester::new(&crate::domain::reference::shipped_taxonomy())).suggest(text, limit)
 }
 
 #[cfg(test)]
@@ -578,12 +546,7 @@ mod tests {
     #[test]
     fn emergencies_rank_first() {
         let taxonomy = crate::domain::reference::shipped_taxonomy();
-        for text in [
-            "gaz kokusu var",
-            "yangın çıktı",
-            "evde doğalgaz kokusu var",
-            "kaza oldu yaralı var",
-        ] {
+        for text in ["gaz kokusu var", "yangın çıktı", "evde doğalgaz kokusu var", "kaza oldu yaralı var"] {
             let first = suggest(text, 3).into_iter().next().expect(text);
             let category = taxonomy.category(&first.code).unwrap();
             assert!(category.emergency, "{text}: {first:?}");
@@ -598,13 +561,7 @@ mod tests {
         let s = suggest("su yok kanalizasyon taştı çöp toplanmıyor", 2);
         assert_eq!(s.len(), 2);
         assert!(s[0].score >= s[1].score && s[1].score > 0.0);
-        assert_eq!(
-            s[0].unit,
-            crate::domain::reference::shipped_taxonomy()
-                .category(&s[0].code)
-                .unwrap()
-                .default_unit
-        );
+        assert_eq!(s[0].unit, crate::domain::reference::shipped_taxonomy().category(&s[0].code).unwrap().default_unit);
     }
 
     #[test]

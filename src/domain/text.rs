@@ -206,9 +206,8 @@ pub fn expand_address(s: &str) -> String {
 /// Collation weight of each ASCII lower-case letter: its place in the
 /// Turkish alphabet (a b c ç d e f g ğ h ı i j k l m n o ö p q r s ş t u ü v
 /// w x y z, with q, w and x placed as in the Latin alphabet).
-const ASCII_LETTER_WEIGHT: [u32; 26] = [
-    0, 1, 2, 4, 5, 6, 7, 9, 11, 12, 13, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 27, 28, 29, 30, 31,
-];
+const ASCII_LETTER_WEIGHT: [u32; 26] =
+    [0, 1, 2, 4, 5, 6, 7, 9, 11, 12, 13, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 27, 28, 29, 30, 31];
 
 /// Collation weight of a lower-case letter of the Turkish alphabet.
 fn letter_weight(c: char) -> Option<u32> {
@@ -239,11 +238,7 @@ struct Element {
 
 impl Element {
     fn new(c: char, upper: u8) -> Element {
-        let plain = |group, weight| Element {
-            primary: Some((group, weight)),
-            secondary: 0,
-            tertiary: Some(upper),
-        };
+        let plain = |group, weight| Element { primary: Some((group, weight)), secondary: 0, tertiary: Some(upper) };
         if let Some(w) = letter_weight(c) {
             return plain(3, w);
         }
@@ -254,11 +249,7 @@ impl Element {
             return plain(2, d);
         }
         if is_combining_mark(c) {
-            return Element {
-                primary: None,
-                secondary: c as u32,
-                tertiary: None,
-            };
+            return Element { primary: None, secondary: c as u32, tertiary: None };
         }
         // Accented letters outside the alphabet (â, î, û, é…) sort with
         // their base letter, after it at the accent level.
@@ -277,11 +268,7 @@ impl Element {
             None if base.is_alphabetic() => (4, base as u32),
             None => (1, base as u32),
         };
-        Element {
-            primary: Some(primary),
-            secondary: accent,
-            tertiary: Some(upper),
-        }
+        Element { primary: Some(primary), secondary: accent, tertiary: Some(upper) }
     }
 }
 
@@ -298,13 +285,7 @@ struct Elements<I> {
 }
 
 fn elements<I: Iterator<Item = char>>(chars: I) -> Elements<I> {
-    Elements {
-        chars,
-        pending: ['\0'; 2],
-        pending_len: 0,
-        pending_pos: 0,
-        upper: 0,
-    }
+    Elements { chars, pending: ['\0'; 2], pending_len: 0, pending_pos: 0, upper: 0 }
 }
 
 impl<I: Iterator<Item = char>> Iterator for Elements<I> {
@@ -350,16 +331,8 @@ where
     elements(a())
         .filter_map(primary)
         .cmp(elements(b()).filter_map(primary))
-        .then_with(|| {
-            elements(a())
-                .filter_map(secondary)
-                .cmp(elements(b()).filter_map(secondary))
-        })
-        .then_with(|| {
-            elements(a())
-                .filter_map(tertiary)
-                .cmp(elements(b()).filter_map(tertiary))
-        })
+        .then_with(|| elements(a()).filter_map(secondary).cmp(elements(b()).filter_map(secondary)))
+        .then_with(|| elements(a()).filter_map(tertiary).cmp(elements(b()).filter_map(tertiary)))
 }
 
 /// Compares two strings in Turkish alphabetical order
@@ -698,10 +671,7 @@ mod tests {
             assert_eq!(expand_address(input), want, "{input:?}");
         }
         // The forms meet.
-        assert_eq!(
-            expand_address("karatas mh 12 sk"),
-            expand_address("Karataş Mahallesi 12. Sokak")
-        );
+        assert_eq!(expand_address("karatas mh 12 sk"), expand_address("Karataş Mahallesi 12. Sokak"));
     }
 
     #[test]
@@ -772,11 +742,7 @@ mod tests {
             ("\u{9b}31mc1 csi", "c1 csi", "c1 csi"),
             // OSC: window title (BEL), hyperlink (ST), clipboard write.
             ("\u{1b}]0;pwned\u{7}title", "title", "title"),
-            (
-                "\u{1b}]8;;http://x.example\u{1b}\\link\u{1b}]8;;\u{1b}\\",
-                "link",
-                "link",
-            ),
+            ("\u{1b}]8;;http://x.example\u{1b}\\link\u{1b}]8;;\u{1b}\\", "link", "link"),
             ("\u{1b}]52;c;ZXZpbA==\u{7}ok", "ok", "ok"),
             ("\u{9d}0;t\u{9c}ok", "ok", "ok"),
             // DCS and APC strings.
@@ -791,11 +757,7 @@ mod tests {
             ("a\u{0}b\u{7}c\u{8}d\u{7f}e\u{80}f\u{99}g", "abcdefg", "abcdefg"),
             // Bidi embeddings, overrides, isolates.
             ("abc\u{202e}fed\u{202c}", "abcfed", "abcfed"),
-            (
-                "\u{2066}x\u{2067}y\u{2068}z\u{2069}\u{202a}\u{202b}\u{202d}",
-                "xyz",
-                "xyz",
-            ),
+            ("\u{2066}x\u{2067}y\u{2068}z\u{2069}\u{202a}\u{202b}\u{202d}", "xyz", "xyz"),
             ("", "", ""),
         ];
         for (input, one_line, multi) in cases {
@@ -887,9 +849,7 @@ mod tests {
         };
         let word = |next: &mut dyn FnMut() -> u32| -> String {
             let len = (next() % 9) as usize;
-            (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u32) as usize])
-                .collect()
+            (0..len).map(|_| alphabet[(next() % alphabet.len() as u32) as usize]).collect()
         };
         for _ in 0..3000 {
             let a = word(&mut next);

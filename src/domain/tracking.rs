@@ -143,10 +143,7 @@ fn symbol_value(b: u8) -> Option<u32> {
 /// The check value of a 30-bit payload: its six 5-bit symbols weighted
 /// 1 to 6 from the left, summed mod 31.
 fn check_value(value: u32) -> u32 {
-    (0..PAYLOAD_LEN as u32)
-        .map(|i| (i + 1) * ((value >> (5 * (PAYLOAD_LEN as u32 - 1 - i))) & 31))
-        .sum::<u32>()
-        % 31
+    (0..PAYLOAD_LEN as u32).map(|i| (i + 1) * ((value >> (5 * (PAYLOAD_LEN as u32 - 1 - i))) & 31)).sum::<u32>() % 31
 }
 
 /// The multiplicative inverse of an odd number mod 2^32 (Newton's method;
@@ -202,11 +199,7 @@ impl fmt::Display for TrackingNumber {
             *slot = SYMBOLS[((value >> shift) & 31) as usize];
         }
         let payload = std::str::from_utf8(&out).expect("ASCII symbols");
-        write!(
-            f,
-            "{PREFIX}-{payload}{}",
-            char::from(SYMBOLS[check_value(value) as usize])
-        )
+        write!(f, "{PREFIX}-{payload}{}", char::from(SYMBOLS[check_value(value) as usize]))
     }
 }
 
@@ -240,16 +233,7 @@ mod tests {
     /// A deterministic sample of serials across the whole range.
     fn sample(n: usize) -> Vec<u32> {
         let mut x = 0x1234_5678u64;
-        let mut out = vec![
-            0,
-            1,
-            2,
-            31,
-            32,
-            1 << 29,
-            TrackingNumber::MAX_SERIAL - 1,
-            TrackingNumber::MAX_SERIAL,
-        ];
+        let mut out = vec![0, 1, 2, 31, 32, 1 << 29, TrackingNumber::MAX_SERIAL - 1, TrackingNumber::MAX_SERIAL];
         for _ in 0..n {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             out.push((x >> 34) as u32 & MASK);
@@ -284,10 +268,7 @@ mod tests {
     #[test]
     fn serials_out_of_range_are_rejected() {
         for serial in [TrackingNumber::MAX_SERIAL + 1, u32::MAX] {
-            assert_eq!(
-                TrackingNumber::from_serial(serial),
-                Err(TrackingError::SerialOutOfRange(serial))
-            );
+            assert_eq!(TrackingNumber::from_serial(serial), Err(TrackingError::SerialOutOfRange(serial)));
         }
     }
 
@@ -338,11 +319,7 @@ mod tests {
                     }
                     typo[pos] = c;
                     let typo = String::from_utf8(typo).unwrap();
-                    assert_eq!(
-                        TrackingNumber::parse(&typo),
-                        Err(TrackingError::CheckMismatch),
-                        "{good} → {typo}"
-                    );
+                    assert_eq!(TrackingNumber::parse(&typo), Err(TrackingError::CheckMismatch), "{good} → {typo}");
                 }
             }
         }
@@ -360,11 +337,7 @@ mod tests {
                 }
                 swapped.swap(pos, pos + 1);
                 let swapped = String::from_utf8(swapped).unwrap();
-                assert_eq!(
-                    TrackingNumber::parse(&swapped),
-                    Err(TrackingError::CheckMismatch),
-                    "{good} → {swapped}"
-                );
+                assert_eq!(TrackingNumber::parse(&swapped), Err(TrackingError::CheckMismatch), "{good} → {swapped}");
             }
         }
     }
@@ -428,11 +401,8 @@ mod tests {
     #[test]
     fn the_prefix_is_recognised_by_length() {
         // A payload that itself starts with "27" is not taken for a prefix.
-        let (t, s) = (0..)
-            .map(TrackingNumber)
-            .map(|t| (t, t.to_string()))
-            .find(|(_, s)| s[3..].starts_with("27"))
-            .unwrap();
+        let (t, s) =
+            (0..).map(TrackingNumber).map(|t| (t, t.to_string())).find(|(_, s)| s[3..].starts_with("27")).unwrap();
         assert_eq!(TrackingNumber::parse(&s[3..]), Ok(t), "{s}");
         assert_eq!(TrackingNumber::parse(&s), Ok(t), "{s}");
     }
@@ -446,10 +416,7 @@ mod tests {
         let lower = json.to_lowercase().replace("27-", "");
         assert_eq!(serde_json::from_str::<TrackingNumber>(&lower).unwrap(), t);
         let err = serde_json::from_str::<TrackingNumber>("\"27-ABC\"").unwrap_err();
-        assert!(
-            err.to_string().contains("tracking number has 5 letters and digits"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("tracking number has 5 letters and digits"), "{err}");
     }
 
     #[test]

@@ -61,14 +61,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
     rt.block_on(async {
         let store = store::open(&args.db).await?;
         match args.command {
-            AdminCommand::CreateUser {
-                username,
-                full_name,
-                role,
-                units,
-                extension,
-                password,
-            } => {
+            AdminCommand::CreateUser { username, full_name, role, units, extension, password } => {
                 let role = Role::parse(&role)
                     .ok_or_else(|| anyhow::anyhow!("unknown role '{role}': use agent, unit_rep, lead or admin"))?;
                 if role == Role::UnitRep && units.is_empty() {
@@ -120,9 +113,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("no user named '{username}'"))?;
                 let token = new_token();
                 let hash = token_hash(&token);
-                store
-                    .insert_token(&hash, user.info.id, Uuid::now_v7(), &device_name)
-                    .await?;
+                store.insert_token(&hash, user.info.id, Uuid::now_v7(), &device_name).await?;
                 eprintln!("token id {} issued for {username}; it is shown once:", &hash[..12]);
                 println!("{token}");
             }

@@ -101,15 +101,8 @@ fn det_uuid(rng: &mut StdRng, at: DateTime<Utc>) -> Uuid {
 
 /// A valid T.C. Kimlik No from 9 random digits.
 fn fake_tckn(rng: &mut StdRng) -> String {
-    let mut d: Vec<u32> = (0..9)
-        .map(|i| {
-            if i == 0 {
-                rng.random_range(1..10)
-            } else {
-                rng.random_range(0..10)
-            }
-        })
-        .collect();
+    let mut d: Vec<u32> =
+        (0..9).map(|i| if i == 0 { rng.random_range(1..10) } else { rng.random_range(0..10) }).collect();
     let odd = d[0] + d[2] + d[4] + d[6] + d[8];
     let even = d[1] + d[3] + d[5] + d[7];
     let d10 = (7 * odd as i64 - even as i64).rem_euclid(10) as u32;
@@ -124,11 +117,7 @@ fn fake_mobile(rng: &mut StdRng) -> String {
         "530", "531", "532", "533", "535", "536", "537", "538", "539", "541", "542", "543", "544", "545", "546", "505",
         "506", "507", "551", "552", "553", "554", "555",
     ];
-    format!(
-        "+90{}{:07}",
-        prefixes[rng.random_range(0..prefixes.len())],
-        rng.random_range(0..10_000_000)
-    )
+    format!("+90{}{:07}", prefixes[rng.random_range(0..prefixes.len())], rng.random_range(0..10_000_000))
 }
 
 pub async fn create_demo_users(store: &dyn Store, taxonomy: &Taxonomy) -> anyhow::Result<()> {
@@ -151,20 +140,8 @@ pub async fn create_demo_users(store: &dyn Store, taxonomy: &Taxonomy) -> anyhow
             vec![],
             Some("1002".to_string()),
         ),
-        (
-            "lead".to_string(),
-            "Zeynep Şahin (vardiya amiri)".to_string(),
-            Role::Lead,
-            vec![],
-            None,
-        ),
-        (
-            "admin".to_string(),
-            "Sistem Yöneticisi".to_string(),
-            Role::Admin,
-            vec![],
-            None,
-        ),
+        ("lead".to_string(), "Zeynep Şahin (vardiya amiri)".to_string(), Role::Lead, vec![], None),
+        ("admin".to_string(), "Sistem Yöneticisi".to_string(), Role::Admin, vec![], None),
     ];
     for u in taxonomy.units.iter().filter(|u| u.kind == UnitKind::Metropolitan) {
         users.push((
@@ -176,16 +153,7 @@ pub async fn create_demo_users(store: &dyn Store, taxonomy: &Taxonomy) -> anyhow
         ));
     }
     for (username, full_name, role, units, extension) in users {
-        store
-            .create_user(NewUser {
-                username,
-                full_name,
-                password_hash: hash.clone(),
-                role,
-                units,
-                extension,
-            })
-            .await?;
+        store.create_user(NewUser { username, full_name, password_hash: hash.clone(), role, units, extension }).await?;
     }
     Ok(())
 }
@@ -204,17 +172,11 @@ pub async fn generate(
     create_demo_users(store, &taxonomy).await?;
     let agent = store.user_by_username("agent").await?.expect("demo agent exists").info;
     let mut rng = StdRng::seed_from_u64(opts.seed);
-    let mut p = Progress {
-        citizens_done: 0,
-        requests_done: 0,
-        citizens_total: opts.citizens,
-        requests_total: opts.requests,
-    };
+    let mut p =
+        Progress { citizens_done: 0, requests_done: 0, citizens_total: opts.citizens, requests_total: opts.requests };
 
     let place_pick = Weighted::new(places.districts.iter().flat_map(|d| {
-        d.neighbourhoods
-            .iter()
-            .map(move |n| ((d.code.clone(), n.name.clone()), n.population.unwrap_or(200) as u64))
+        d.neighbourhoods.iter().map(move |n| ((d.code.clone(), n.name.clone()), n.population.unwrap_or(200) as u64))
     }));
     let male = Weighted::new(names.male.iter().map(|(n, w)| (n.clone(), *w as u64)));
     let female = Weighted::new(names.female.iter().map(|(n, w)| (n.clone(), *w as u64)));
@@ -226,11 +188,7 @@ pub async fn generate(
     while p.citizens_done < opts.citizens {
         let mut tx = store.begin().await?;
         for _ in 0..BATCH.min(opts.citizens - p.citizens_done) {
-            let first = if rng.random_bool(0.5) {
-                male.pick(&mut rng)
-            } else {
-                female.pick(&mut rng)
-            };
+            let first = if rng.random_bool(0.5) { male.pick(&mut rng) } else { female.pick(&mut rng) };
             let full_name = format!("{first} {}", surname.pick(&mut rng));
             let (district, neighbourhood) = place_pick.pick(&mut rng).clone();
             // Gaziantep's streets are mostly numbered ("12 Nolu Sokak").
@@ -322,15 +280,7 @@ pub async fn generate(
             let cat = *categories.pick(&mut rng);
             let (citizen_id, address) = if citizens.is_empty() || rng.random_bool(0.08) {
                 let (d, n) = place_pick.pick(&mut rng).clone();
-                (
-                    None,
-                    Address {
-                        district: d,
-                        neighbourhood: n,
-                        street: None,
-                        number: None,
-                    },
-                )
+                (None, Address { district: d, neighbourhood: n, street: None, number: None })
             } else {
                 let (id, a) = &citizens[rng.random_range(0..citizens.len())];
                 (Some(*id), a.clone())
@@ -341,16 +291,8 @@ pub async fn generate(
                 (x * x * 730.0 * 24.0 * 60.0) as i64
             };
             let created_at = opts.now - Duration::minutes(age_min);
-            let kind = if cat.group == "tesekkur" {
-                RequestType::Thanks
-            } else {
-                *kinds.pick(&mut rng)
-            };
-            let keyword = cat
-                .keywords
-                .get(rng.random_range(0..cat.keywords.len().max(1)))
-                .cloned()
-                .unwrap_or_default();
+            let kind = if cat.group == "tesekkur" { RequestType::Thanks } else { *kinds.pick(&mut rng) };
+            let keyword = cat.keywords.get(rng.random_range(0..cat.keywords.len().max(1))).cloned().unwrap_or_default();
             let description = format!(
                 "{} - {} Mah. {} {}",
                 crate::domain::text::turkish_title(&keyword),
@@ -368,11 +310,7 @@ pub async fn generate(
             let stage = {
                 let x: f64 = rng.random::<f64>();
                 let done_prob = (age_days / 10.0).min(0.97);
-                if x < done_prob {
-                    4 + rng.random_range(0..3)
-                } else {
-                    rng.random_range(1..4)
-                }
+                if x < done_prob { 4 + rng.random_range(0..3) } else { rng.random_range(1..4) }
             };
             let rep = unit.to_lowercase();
             let mut timeline = Vec::new();
@@ -421,14 +359,7 @@ pub async fn generate(
             if stage >= 2 {
                 status = Status::InProgress;
                 assigned = Some(format!("{rep} ekip {}", rng.random_range(1..6)));
-                ev(
-                    &mut rng,
-                    &mut t,
-                    EventKind::Accepted,
-                    Some(status),
-                    assigned.clone(),
-                    &rep,
-                );
+                ev(&mut rng, &mut t, EventKind::Accepted, Some(status), assigned.clone(), &rep);
             }
             if stage >= 3 {
                 ev(
@@ -463,19 +394,13 @@ pub async fn generate(
             let seq = tx.next_seq().await?;
             let r = Request {
                 id,
-                tracking_no: TrackingNumber::from_serial(serial)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
-                    .to_string(),
+                tracking_no: TrackingNumber::from_serial(serial).map_err(|e| anyhow::anyhow!("{e}"))?.to_string(),
                 kind,
                 channel: *channels.pick(&mut rng),
                 category: cat.code.clone(),
                 unit,
                 status,
-                priority: if rng.random_bool(0.05) {
-                    Priority::High
-                } else {
-                    cat.priority
-                },
+                priority: if rng.random_bool(0.05) { Priority::High } else { cat.priority },
                 location: Some(Location {
                     district: address.district.clone(),
                     neighbourhood: Some(address.neighbourhood.clone()),
@@ -494,11 +419,7 @@ pub async fn generate(
                 co_reporters: Vec::new(),
                 sla_due_at: calendar.due(created_at, cat.sla),
                 paused_at: None,
-                contacts: if rng.random_bool(0.1) {
-                    rng.random_range(1..4)
-                } else {
-                    0
-                },
+                contacts: if rng.random_bool(0.1) { rng.random_range(1..4) } else { 0 },
                 call_seconds: Some(rng.random_range(40..420)),
                 created_at,
                 updated_at,

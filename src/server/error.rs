@@ -24,10 +24,7 @@ pub enum ApiError {
     InvalidTransition(String),
     /// A stale `base_version` or a true edit conflict.
     #[error("{message}")]
-    Conflict {
-        message: String,
-        current: Option<Box<Entity>>,
-    },
+    Conflict { message: String, current: Option<Box<Entity>> },
     #[error("request body too large")]
     TooLarge,
     #[error(transparent)]
@@ -36,10 +33,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        ApiError::Invalid {
-            field: Some(field.to_string()),
-            message: message.into(),
-        }
+        ApiError::Invalid { field: Some(field.to_string()), message: message.into() }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -95,11 +89,7 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?e, "internal error");
         }
         let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code().to_string(),
-                message: self.public_message(),
-                field: self.field(),
-            },
+            error: ErrorDetail { code: self.code().to_string(), message: self.public_message(), field: self.field() },
         };
         (self.status(), Json(body)).into_response()
     }
@@ -125,17 +115,13 @@ where
                 field: None,
                 message: format!("malformed JSON: {}", strip_prefix(&e.body_text())),
             }),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::Invalid {
-                field: None,
-                message: "expected Content-Type: application/json".into(),
-            }),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::Invalid { field: None, message: "expected Content-Type: application/json".into() })
+            }
             Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(ApiError::TooLarge)
             }
-            Err(e) => Err(ApiError::Invalid {
-                field: None,
-                message: e.body_text(),
-            }),
+            Err(e) => Err(ApiError::Invalid { field: None, message: e.body_text() }),
         }
     }
 }

@@ -46,9 +46,7 @@ pub struct EventHub {
 
 impl EventHub {
     pub fn new() -> EventHub {
-        EventHub {
-            tx: broadcast::channel(4096).0,
-        }
+        EventHub { tx: broadcast::channel(4096).0 }
     }
 
     pub fn publish(&self, event: ServerEvent) {
@@ -161,12 +159,7 @@ pub async fn spawn(state: AppState, listen: SocketAddr) -> anyhow::Result<Runnin
             })
             .await
     });
-    Ok(RunningServer {
-        addr,
-        state,
-        shutdown: Some(tx),
-        handle,
-    })
+    Ok(RunningServer { addr, state, shutdown: Some(tx), handle })
 }
 
 pub fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -181,10 +174,7 @@ pub fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         let state = AppState::open(&args.db).await?;
         let server = spawn(state, args.listen).await?;
         tracing::info!(addr = %server.addr, db = %redact_url(&args.db), "beyazmasa API listening");
-        eprintln!(
-            "beyazmasa: API listening on http://{}/api/v1 (Ctrl-C to stop)",
-            server.addr
-        );
+        eprintln!("beyazmasa: API listening on http://{}/api/v1 (Ctrl-C to stop)", server.addr);
         shutdown_signal().await;
         tracing::info!("shutting down");
         server.shutdown().await;
@@ -225,10 +215,7 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            super::redact_url("postgres://bm:secret@db/bm"),
-            "postgres://bm:***@db/bm"
-        );
+        assert_eq!(super::redact_url("postgres://bm:secret@db/bm"), "postgres://bm:***@db/bm");
         assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
     }
 }

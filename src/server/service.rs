@@ -35,10 +35,21 @@ pub struct Ctx<'a> {
 /// Validation failures become `Rejected` outcomes and are remembered too, so
 /// a retry gets the same answer; only server faults are errors.
 pub async fn apply(state: &AppState, user: &AuthUser, mutation: Mutation) -> Res<Outcome> {
+    apply_inner(state, user, mutation, true).await
+}
+
+/// Applies an operation that carries no client mutation id (a plain REST
+/// call): nobody can retry it by id, so there is nothing to remember.
+/// Creates stay idempotent through their client-supplied entity id.
+pub async fn apply_once(state: &AppState, user: &AuthUser, op: MutationOp) -> Res<Outcome> {
+    apply_inner(state, user, Mutation { mutation_id: Uuid::now_v7(), op }, false).await
+}
+
+async fn apply_inner(state: &AppState, user: &AuthUser, mutation: Mutation, remember: bool) -> Res<Outcome> {
     let device = user.device_id;
     let ctx = Ctx { user, now: Utc::now() };
     let mut tx = state.store.begin().await?;
-    if let Some(original) = tx.processed(device, mutation.mutation_id).await? {
+    if remember && let Some(original) = tx.processed(device, mutation.mutation_id).await? {
         return Ok(match original {
             Outcome::Duplicate { .. } => original,
             o => Outcome::Duplicate { original: Box::new(o) },
@@ -47,48 +58,28 @@ pub async fn apply(state: &AppState, user: &AuthUser, mutation: Mutation) -> Res
     let result = run_op(state, &ctx, tx.as_mut(), &mutation.op).await;
     let (outcome, changed) = match result {
         Ok(changed) => {
-            let main = changed
-                .first()
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("mutation changed nothing"))?;
-            (
-                Outcome::Applied {
-                    version: main.1.version(),
-                    entity: main.1,
-                },
-                changed,
-            )
+            let main = changed.first().cloned().ok_or_else(|| anyhow::anyhow!("mutation changed nothing"))?;
+            (Outcome::Applied { version: main.1.version(), entity: main.1 }, changed)
         }
-        Err(ApiError::Conflict {
-            message,
-            current: Some(current),
-        }) => {
+        Err(ApiError::Conflict { message, current: Some(current) }) => {
             // Nothing of this mutation may stay: start over for the record.
             drop(tx);
             tx = state.store.begin().await?;
-            (
-                Outcome::Conflict {
-                    message,
-                    current: *current,
-                },
-                Vec::new(),
-            )
+            (Outcome::Conflict { message, current: *current }, Vec::new())
         }
         Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
         Err(e) => {
             drop(tx);
             tx = state.store.begin().await?;
             (
-                Outcome::Rejected {
-                    code: e.code().to_string(),
-                    message: e.public_message(),
-                    field: e.field(),
-                },
+                Outcome::Rejected { code: e.code().to_string(), message: e.public_message(), field: e.field() },
                 Vec::new(),
             )
         }
     };
-    tx.mark_processed(device, mutation.mutation_id, &outcome).await?;
+    if remember {
+        tx.mark_processed(device, mutation.mutation_id, &outcome).await?;
+    }
     tx.commit().await?;
     for (seq, entity) in changed {
         state.events.publish(ServerEvent::Change { seq, entity });
@@ -101,17 +92,13 @@ pub async fn apply(state: &AppState, user: &AuthUser, mutation: Mutation) -> Res
 async fn run_op(state: &AppState, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, op: &MutationOp) -> Res<Vec<(i64, Entity)>> {
     match op {
         MutationOp::CreateCitizen { citizen } => create_citizen(state, ctx, tx, citizen).await,
-        MutationOp::UpdateCitizen {
-            id,
-            base_version,
-            patch,
-        } => update_citizen(state, ctx, tx, *id, *base_version, patch).await,
+        MutationOp::UpdateCitizen { id, base_version, patch } => {
+            update_citizen(state, ctx, tx, *id, *base_version, patch).await
+        }
         MutationOp::CreateRequest { request } => create_request(state, ctx, tx, request).await,
-        MutationOp::RequestAction {
-            request_id,
-            base_version,
-            action,
-        } => request_action(state, ctx, tx, *request_id, *base_version, action).await,
+        MutationOp::RequestAction { request_id, base_version, action } => {
+            request_action(state, ctx, tx, *request_id, *base_version, action).await
+        }
     }
 }
 
@@ -127,19 +114,10 @@ pub fn clean_text(field: &str, value: &str, max: usize, multiline: bool) -> Res<
     }
     let n = v.chars().count();
     if n > max {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field} is {n} characters; at most {max} are allowed"),
-        ));
+        return Err(ApiError::invalid(field, format!("{field} is {n} characters; at most {max} are allowed")));
     }
-    if let Some(c) = v
-        .chars()
-        .find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
-    {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field} contains a control character (U+{:04X})", c as u32),
-        ));
+    if let Some(c) = v.chars().find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err(ApiError::invalid(field, format!("{field} contains a control character (U+{:04X})", c as u32)));
     }
     Ok(v.to_string())
 }
@@ -170,24 +148,15 @@ fn clean_email(value: &Option<String>) -> Res<Option<String>> {
     let Some(e) = clean_opt("email", value, 254)? else {
         return Ok(None);
     };
-    let valid = e
-        .split_once('@')
-        .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+    let valid = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
         && !e.contains(char::is_whitespace);
-    if valid {
-        Ok(Some(e))
-    } else {
-        Err(ApiError::invalid("email", format!("'{e}' is not an e-mail address")))
-    }
+    if valid { Ok(Some(e)) } else { Err(ApiError::invalid("email", format!("'{e}' is not an e-mail address"))) }
 }
 
 fn resolve_address(state: &AppState, field: &str, a: &Address) -> Res<Address> {
     let g = &state.reference.gazetteer;
     let (code, _) = g.district(&a.district).ok_or_else(|| {
-        ApiError::invalid(
-            &format!("{field}.district"),
-            format!("unknown district '{}'", a.district.trim()),
-        )
+        ApiError::invalid(&format!("{field}.district"), format!("unknown district '{}'", a.district.trim()))
     })?;
     let n = g.neighbourhood(code, &a.neighbourhood).ok_or_else(|| {
         ApiError::invalid(
@@ -213,10 +182,7 @@ fn resolve_location(state: &AppState, l: &Location) -> Res<Location> {
         Some(n) => Some(
             g.neighbourhood(code, n)
                 .ok_or_else(|| {
-                    ApiError::invalid(
-                        "location.neighbourhood",
-                        format!("unknown neighbourhood '{n}' in {code}"),
-                    )
+                    ApiError::invalid("location.neighbourhood", format!("unknown neighbourhood '{n}' in {code}"))
                 })?
                 .neighbourhood
                 .clone(),
@@ -260,20 +226,11 @@ async fn create_citizen(
     let full_name = clean_text("full_name", &n.full_name, MAX_SHORT_CHARS, false)?;
     let phones = parse_phones("phones", &n.phones)?;
     let tckn = match n.tckn.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(t) => Some(
-            Tckn::parse(t)
-                .map_err(|e| ApiError::invalid("tckn", e.to_string()))?
-                .as_str()
-                .to_string(),
-        ),
+        Some(t) => Some(Tckn::parse(t).map_err(|e| ApiError::invalid("tckn", e.to_string()))?.as_str().to_string()),
         None => None,
     };
     let email = clean_email(&n.email)?;
-    let address = n
-        .address
-        .as_ref()
-        .map(|a| resolve_address(state, "address", a))
-        .transpose()?;
+    let address = n.address.as_ref().map(|a| resolve_address(state, "address", a)).transpose()?;
     let id = n.id.unwrap_or_else(Uuid::now_v7);
     if let Some(existing) = tx.citizen(id).await? {
         // The same create again (a retry over another path): no new effect.
@@ -308,14 +265,9 @@ async fn update_citizen(
     p: &CitizenPatch,
 ) -> Res<Vec<(i64, Entity)>> {
     if ctx.user.role() == Role::UnitRep {
-        return Err(ApiError::Forbidden(
-            "unit representatives cannot edit citizen records".into(),
-        ));
+        return Err(ApiError::Forbidden("unit representatives cannot edit citizen records".into()));
     }
-    let mut c = tx
-        .citizen(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
+    let mut c = tx.citizen(id).await?.ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
     let mut touched: Vec<&str> = Vec::new();
     if let Some(name) = &p.full_name {
         c.full_name = crate::domain::text::turkish_title(&clean_text("full_name", name, MAX_SHORT_CHARS, false)?);
@@ -339,16 +291,10 @@ async fn update_citizen(
     }
     // Field-level merge: a stale base only conflicts where the same field
     // changed since.
-    let clashing: Vec<&str> = touched
-        .iter()
-        .copied()
-        .filter(|f| c.field_versions.get(*f).is_some_and(|v| *v > base_version))
-        .collect();
+    let clashing: Vec<&str> =
+        touched.iter().copied().filter(|f| c.field_versions.get(*f).is_some_and(|v| *v > base_version)).collect();
     if !clashing.is_empty() {
-        let current = tx
-            .citizen(id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
+        let current = tx.citizen(id).await?.ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
         return Err(ApiError::Conflict {
             message: format!("changed meanwhile by someone else: {}", clashing.join(", ")),
             current: Some(Box::new(Entity::Citizen(Box::new(current)))),
@@ -405,10 +351,7 @@ fn transition(t: Transition, from: Status, role: Role) -> Res<Status> {
         TransitionError::RoleForbidden { .. } => ApiError::Forbidden(e.to_string()),
         TransitionError::NotFromHere { .. } => ApiError::InvalidTransition(format!(
             "cannot {} a request that is {}",
-            serde_json::to_value(t)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
             from.as_str()
         )),
     })
@@ -424,10 +367,7 @@ async fn create_request(
     let cat = category(state, n.category.trim())?;
     let location = n.location.as_ref().map(|l| resolve_location(state, l)).transpose()?;
     if location.is_none() && cat.required_fields.iter().any(|f| f == "address" || f == "location") {
-        return Err(ApiError::invalid(
-            "location",
-            format!("category {} needs a location", cat.code),
-        ));
+        return Err(ApiError::invalid("location", format!("category {} needs a location", cat.code)));
     }
     if let Some(c) = n.citizen_id
         && tx.citizen(c).await?.is_none()
@@ -446,26 +386,17 @@ async fn create_request(
     }
     let answer = clean_opt_multiline("answer", &n.answer)?;
     if answer.is_some() && n.kind != RequestType::Information {
-        return Err(ApiError::invalid(
-            "answer",
-            "only an information (bilgi) request can be answered on the call",
-        ));
+        return Err(ApiError::invalid("answer", "only an information (bilgi) request can be answered on the call"));
     }
     let unit = match n.unit.as_deref().filter(|u| !u.trim().is_empty()) {
         Some(u) => {
             let u = check_unit(state, "unit", u)?;
             if n.unit_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                return Err(ApiError::invalid(
-                    "unit_reason",
-                    "overriding the routed unit needs a reason",
-                ));
+                return Err(ApiError::invalid("unit_reason", "overriding the routed unit needs a reason"));
             }
             u
         }
-        None => state
-            .reference
-            .taxonomy
-            .route(cat, location.as_ref().map(|l| l.district.as_str())),
+        None => state.reference.taxonomy.route(cat, location.as_ref().map(|l| l.district.as_str())),
     };
     let unit_reason = clean_opt("unit_reason", &n.unit_reason, MAX_SHORT_CHARS)?;
 
@@ -485,10 +416,7 @@ async fn create_request(
                 ));
             }
             if tx.request_id_by_tracking(&no.to_string()).await?.is_some() {
-                return Err(ApiError::invalid(
-                    "tracking_no",
-                    format!("tracking number {no} is already used"),
-                ));
+                return Err(ApiError::invalid("tracking_no", format!("tracking number {no} is already used")));
             }
             no
         }
@@ -602,10 +530,9 @@ fn check_scope(ctx: &Ctx<'_>, r: &Request, a: &Action) -> Res<()> {
     match user.role() {
         Role::Lead | Role::Admin => Ok(()),
         Role::UnitRep if user.acts_for_unit(&r.unit) => Ok(()),
-        Role::UnitRep => Err(ApiError::Forbidden(format!(
-            "request {} belongs to unit {}, not yours",
-            r.tracking_no, r.unit
-        ))),
+        Role::UnitRep => {
+            Err(ApiError::Forbidden(format!("request {} belongs to unit {}, not yours", r.tracking_no, r.unit)))
+        }
         Role::Agent => match a {
             Action::Resolve { .. } if r.kind != RequestType::Information => Err(ApiError::Forbidden(
                 "agents may only answer information (bilgi) requests; the unit resolves the rest".into(),
@@ -631,10 +558,7 @@ async fn request_action(
     base_version: Option<i64>,
     action: &Action,
 ) -> Res<Vec<(i64, Entity)>> {
-    let mut r = tx
-        .request(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("request {id}")))?;
+    let mut r = tx.request(id).await?.ok_or_else(|| ApiError::NotFound(format!("request {id}")))?;
     check_scope(ctx, &r, action)?;
     let role = ctx.user.role();
     let from = r.status;
@@ -658,10 +582,7 @@ async fn request_action(
         }
         None => {
             if matches!(action, Action::Assign { .. }) && from.is_closed() {
-                return Err(ApiError::InvalidTransition(format!(
-                    "request {} is closed",
-                    r.tracking_no
-                )));
+                return Err(ApiError::InvalidTransition(format!("request {} is closed", r.tracking_no)));
             }
             None
         }
@@ -676,12 +597,7 @@ async fn request_action(
             if let Some(u) = unit.as_deref().filter(|u| !u.trim().is_empty()) {
                 let u = check_unit(state, "unit", u)?;
                 if u != r.unit {
-                    e.text = Some(clean_text(
-                        "reason",
-                        reason.as_deref().unwrap_or(""),
-                        MAX_SHORT_CHARS,
-                        false,
-                    )?);
+                    e.text = Some(clean_text("reason", reason.as_deref().unwrap_or(""), MAX_SHORT_CHARS, false)?);
                     r.unit = u;
                 }
             }
@@ -757,15 +673,10 @@ async fn request_action(
             if *of == id {
                 return Err(ApiError::invalid("of", "a request cannot duplicate itself"));
             }
-            let mut original = tx
-                .request(*of)
-                .await?
-                .ok_or_else(|| ApiError::invalid("of", format!("unknown request {of}")))?;
+            let mut original =
+                tx.request(*of).await?.ok_or_else(|| ApiError::invalid("of", format!("unknown request {of}")))?;
             if original.status == Status::Duplicate {
-                return Err(ApiError::invalid(
-                    "of",
-                    format!("{} is itself a duplicate", original.tracking_no),
-                ));
+                return Err(ApiError::invalid("of", format!("{} is itself a duplicate", original.tracking_no)));
             }
             // The citizens of the duplicate become co-reporters of the original.
             for c in r.citizen_id.iter().chain(r.co_reporters.iter()) {
@@ -818,18 +729,9 @@ async fn request_action(
         tx.append_event(id, seq, e).await?;
     }
     tx.record_change(seq, REQUEST, id).await?;
-    let what = serde_json::to_value(action)
-        .ok()
-        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(String::from));
-    audit(
-        tx,
-        ctx,
-        &format!("request.{}", what.unwrap_or_default()),
-        REQUEST,
-        id,
-        r.tracking_no.clone(),
-    )
-    .await?;
+    let what =
+        serde_json::to_value(action).ok().and_then(|v| v.get("action").and_then(|a| a.as_str()).map(String::from));
+    audit(tx, ctx, &format!("request.{}", what.unwrap_or_default()), REQUEST, id, r.tracking_no.clone()).await?;
     r.timeline = tx.timeline(id).await?;
     let mut changed = vec![(seq, Entity::Request(Box::new(r)))];
     for mut other in also_changed {
@@ -849,10 +751,7 @@ fn resume_clock(state: &AppState, r: &mut Request, now: DateTime<Utc>) {
     if let Some(paused) = r.paused_at.take()
         && let Some(cat) = state.reference.taxonomy.category(&r.category)
     {
-        r.sla_due_at = state
-            .reference
-            .calendar
-            .extend_for_pause(r.sla_due_at, cat.sla, paused, now);
+        r.sla_due_at = state.reference.calendar.extend_for_pause(r.sla_due_at, cat.sla, paused, now);
     }
 }
 

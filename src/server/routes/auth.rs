@@ -10,9 +10,7 @@ use crate::server::error::{ApiError, ApiJson};
 use crate::server::service::clean_text;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/me", get(me))
+    Router::new().route("/auth/login", post(login)).route("/auth/me", get(me))
 }
 
 /// Logs a user in on a device and issues that device's bearer token.
@@ -32,22 +30,9 @@ pub async fn login(
     };
     let token = new_token();
     let device_id = body.device_id.unwrap_or_else(Uuid::now_v7);
-    state
-        .store
-        .insert_token(&token_hash(&token), user.info.id, device_id, &device_name)
-        .await?;
-    state.audit.record(
-        &user.info.username,
-        "auth.login",
-        "device",
-        device_id.to_string(),
-        device_name,
-    );
-    Ok(Json(LoginResponse {
-        token,
-        device_id,
-        user: user.info,
-    }))
+    state.store.insert_token(&token_hash(&token), user.info.id, device_id, &device_name).await?;
+    state.audit.record(&user.info.username, "auth.login", "device", device_id.to_string(), device_name);
+    Ok(Json(LoginResponse { token, device_id, user: user.info }))
 }
 
 /// The user behind the token.

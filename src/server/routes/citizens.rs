@@ -3,11 +3,10 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{ApiQuery, outcome_entity, parse_id};
 use crate::domain::search::CitizenQuery;
-use crate::protocol::{Citizen, CitizenHit, Entity, Mutation, MutationOp, NewCitizen, Request};
+use crate::protocol::{Citizen, CitizenHit, Entity, MutationOp, NewCitizen, Request};
 use crate::server::AppState;
 use crate::server::auth::AuthUser;
 use crate::server::error::{ApiError, ApiJson};
@@ -29,11 +28,8 @@ pub async fn create(
     user: AuthUser,
     ApiJson(body): ApiJson<NewCitizen>,
 ) -> Result<(StatusCode, Json<Citizen>), ApiError> {
-    let m = Mutation {
-        mutation_id: Uuid::now_v7(),
-        op: MutationOp::CreateCitizen { citizen: body },
-    };
-    match outcome_entity(service::apply(&state, &user, m).await?)? {
+    let outcome = service::apply_once(&state, &user, MutationOp::CreateCitizen { citizen: body }).await?;
+    match outcome_entity(outcome)? {
         Entity::Citizen(c) => Ok((StatusCode::CREATED, Json(*c))),
         Entity::Request(_) => Err(anyhow::anyhow!("create citizen returned a request").into()),
     }
@@ -47,14 +43,8 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<Citizen>, ApiError> {
     let id = parse_id("id", &id)?;
-    let c = state
-        .store
-        .citizen(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
-    state
-        .audit
-        .record(user.username(), "citizen.view", CITIZEN, id.to_string(), String::new());
+    let c = state.store.citizen(id).await?.ok_or_else(|| ApiError::NotFound(format!("citizen {id}")))?;
+    state.audit.record(user.username(), "citizen.view", CITIZEN, id.to_string(), String::new());
     Ok(Json(c))
 }
 
@@ -79,17 +69,8 @@ pub async fn search(
         return Err(ApiError::invalid("q", "search text is longer than 200 characters"));
     }
     let query = CitizenQuery::new(&p.q, &state.reference.gazetteer);
-    let hits = state
-        .store
-        .search_citizens(&query, p.limit.unwrap_or(20).clamp(1, 100))
-        .await?;
-    state.audit.record(
-        user.username(),
-        "citizen.search",
-        CITIZEN,
-        String::new(),
-        format!("{} hits", hits.len()),
-    );
+    let hits = state.store.search_citizens(&query, p.limit.unwrap_or(20).clamp(1, 100)).await?;
+    state.audit.record(user.username(), "citizen.search", CITIZEN, String::new(), format!("{} hits", hits.len()));
     Ok(Json(hits))
 }
 
@@ -105,23 +86,13 @@ pub async fn history(
     if state.store.citizen(id).await?.is_none() {
         return Err(ApiError::NotFound(format!("citizen {id}")));
     }
-    let filter = RequestFilter {
-        citizen_id: Some(id),
-        limit: 200,
-        ..Default::default()
-    };
+    let filter = RequestFilter { citizen_id: Some(id), limit: 200, ..Default::default() };
     let page = state.store.list_requests(&filter).await?;
     let mut out = Vec::with_capacity(page.items.len());
     for r in page.items {
         // Fill in timelines: the agent reads the last note and answer.
         out.push(state.store.request(r.id).await?.unwrap_or(r));
     }
-    state.audit.record(
-        user.username(),
-        "citizen.history",
-        CITIZEN,
-        id.to_string(),
-        String::new(),
-    );
+    state.audit.record(user.username(), "citizen.history", CITIZEN, id.to_string(), String::new());
     Ok(Json(out))
 }

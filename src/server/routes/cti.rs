@@ -30,19 +30,11 @@ pub async fn call(
     // A withheld or short-code ANI still pops, with no citizen.
     let citizen_id = match Phone::parse(&ani) {
         Ok(p) => {
-            let q = CitizenQuery {
-                parsed: CallerQuery::Phone(p),
-                place: None,
-            };
+            let q = CitizenQuery { parsed: CallerQuery::Phone(p), place: None };
             state.store.search_citizens(&q, 1).await?.first().map(|h| h.citizen.id)
         }
         Err(_) => None,
     };
-    state.events.publish(ServerEvent::ScreenPop {
-        extension,
-        ani,
-        event: body.event,
-        citizen_id,
-    });
+    state.events.publish(ServerEvent::ScreenPop { extension, ani, event: body.event, citizen_id });
     Ok(StatusCode::ACCEPTED)
 }

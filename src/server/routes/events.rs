@@ -74,14 +74,7 @@ pub async fn events(
     // Subscribe before replaying, so nothing falls between the two.
     let rx = state.events.subscribe();
     let phase = if last.is_some() { Phase::Replay } else { Phase::Live };
-    let feed = Feed {
-        state,
-        user,
-        rx,
-        last,
-        phase,
-        queue: Default::default(),
-    };
+    let feed = Feed { state, user, rx, last, phase, queue: Default::default() };
     let stream = futures::stream::unfold(feed, |mut f| async move {
         loop {
             if let Some(e) = f.queue.pop_front() {
@@ -92,10 +85,9 @@ pub async fn events(
                     let since = f.last.unwrap_or(0);
                     match f.state.store.pull(since, 200).await {
                         Ok((changes, next, has_more)) => {
-                            f.queue.extend(changes.into_iter().map(|c| ServerEvent::Change {
-                                seq: c.seq,
-                                entity: c.entity,
-                            }));
+                            f.queue.extend(
+                                changes.into_iter().map(|c| ServerEvent::Change { seq: c.seq, entity: c.entity }),
+                            );
                             f.last = Some(next);
                             if !has_more {
                                 f.phase = Phase::Live;
@@ -115,9 +107,7 @@ pub async fn events(
                         }
                     }
                     Ok(pop @ ServerEvent::ScreenPop { .. }) => {
-                        let ServerEvent::ScreenPop { extension, .. } = &pop else {
-                            unreachable!()
-                        };
+                        let ServerEvent::ScreenPop { extension, .. } = &pop else { unreachable!() };
                         if f.user.user.extension.as_deref() == Some(extension.as_str()) {
                             return Some((Ok(to_sse(&pop)), f));
                         }

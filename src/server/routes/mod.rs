@@ -73,10 +73,7 @@ where
                 let text = e.body_text();
                 let msg = text.split_once(": ").map(|(_, m)| m).unwrap_or(&text).to_string();
                 let field = msg.split('`').nth(1).map(str::to_string);
-                Err(ApiError::Invalid {
-                    field,
-                    message: format!("bad query string: {msg}"),
-                })
+                Err(ApiError::Invalid { field, message: format!("bad query string: {msg}") })
             }
         }
     }
@@ -91,10 +88,7 @@ pub fn outcome_entity(outcome: Outcome) -> Result<Entity, ApiError> {
     match outcome {
         Outcome::Applied { entity, .. } => Ok(entity),
         Outcome::Duplicate { original } => outcome_entity(*original),
-        Outcome::Conflict { message, current } => Err(ApiError::Conflict {
-            message,
-            current: Some(Box::new(current)),
-        }),
+        Outcome::Conflict { message, current } => Err(ApiError::Conflict { message, current: Some(Box::new(current)) }),
         Outcome::Rejected { code, message, field } => Err(match code.as_str() {
             "forbidden" => ApiError::Forbidden(message),
             "not_found" => ApiError::NotFound(message.trim_end_matches(" not found").to_string()),

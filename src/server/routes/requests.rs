@@ -38,11 +38,8 @@ pub async fn create(
     user: AuthUser,
     ApiJson(body): ApiJson<NewRequest>,
 ) -> Result<(StatusCode, Json<Request>), ApiError> {
-    let m = Mutation {
-        mutation_id: Uuid::now_v7(),
-        op: MutationOp::CreateRequest { request: body },
-    };
-    let r = into_request(outcome_entity(service::apply(&state, &user, m).await?)?)?;
+    let outcome = service::apply_once(&state, &user, MutationOp::CreateRequest { request: body }).await?;
+    let r = into_request(outcome_entity(outcome)?)?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -60,21 +57,12 @@ pub async fn get_one(
         Err(_) => match TrackingNumber::parse(&id) {
             Ok(no) => state.store.request_by_tracking(&no.to_string()).await?,
             Err(_) => {
-                return Err(ApiError::invalid(
-                    "id",
-                    format!("'{id}' is neither an id nor a tracking number"),
-                ));
+                return Err(ApiError::invalid("id", format!("'{id}' is neither an id nor a tracking number")));
             }
         },
     };
     let r = found.ok_or_else(|| ApiError::NotFound(format!("request {id}")))?;
-    state.audit.record(
-        user.username(),
-        "request.view",
-        REQUEST,
-        r.id.to_string(),
-        String::new(),
-    );
+    state.audit.record(user.username(), "request.view", REQUEST, r.id.to_string(), String::new());
     Ok(Json(r))
 }
 
@@ -98,13 +86,7 @@ pub struct ListParams {
 
 fn csv(s: &Option<String>) -> Vec<String> {
     s.as_deref()
-        .map(|s| {
-            s.split(',')
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(String::from)
-                .collect()
-        })
+        .map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect())
         .unwrap_or_default()
 }
 
@@ -124,12 +106,7 @@ pub async fn list(
     let mut statuses = Vec::new();
     for s in csv(&p.status) {
         if s == "open" {
-            statuses.extend(
-                Status::ALL
-                    .iter()
-                    .filter(|s| s.is_open())
-                    .map(|s| s.as_str().to_string()),
-            );
+            statuses.extend(Status::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str().to_string()));
         } else if Status::parse(&s).is_some() {
             statuses.push(s);
         } else {
@@ -182,15 +159,10 @@ pub async fn act(
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> Result<Json<Request>, ApiError> {
     let id = parse_id("id", &id)?;
-    let m = Mutation {
-        mutation_id: body.mutation_id.unwrap_or_else(Uuid::now_v7),
-        op: MutationOp::RequestAction {
-            request_id: id,
-            base_version: body.base_version,
-            action: body.action,
-        },
+    let op = MutationOp::RequestAction { request_id: id, base_version: body.base_version, action: body.action };
+    let outcome = match body.mutation_id {
+        Some(mutation_id) => service::apply(&state, &user, Mutation { mutation_id, op }).await?,
+        None => service::apply_once(&state, &user, op).await?,
     };
-    Ok(Json(into_request(outcome_entity(
-        service::apply(&state, &user, m).await?,
-    )?)?))
+    Ok(Json(into_request(outcome_entity(outcome)?)?))
 }

@@ -14,10 +14,7 @@ use crate::server::service;
 pub const MAX_PUSH: usize = 500;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sync/push", post(push))
-        .route("/sync/pull", get(pull))
-        .route("/sync/serials", post(serials))
+    Router::new().route("/sync/push", post(push)).route("/sync/pull", get(pull)).route("/sync/serials", post(serials))
 }
 
 /// Applies a console's outbox. Each mutation is applied on its own and gets
@@ -30,15 +27,10 @@ pub async fn push(
     ApiJson(body): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if body.device_id != user.device_id {
-        return Err(ApiError::Forbidden(
-            "device_id does not match this device's token".into(),
-        ));
+        return Err(ApiError::Forbidden("device_id does not match this device's token".into()));
     }
     if body.mutations.len() > MAX_PUSH {
-        return Err(ApiError::invalid(
-            "mutations",
-            format!("at most {MAX_PUSH} mutations per push"),
-        ));
+        return Err(ApiError::invalid("mutations", format!("at most {MAX_PUSH} mutations per push")));
     }
     let mut results = Vec::with_capacity(body.mutations.len());
     for m in body.mutations {
@@ -86,13 +78,7 @@ pub async fn pull(
         return Ok((axum::http::StatusCode::GONE, Json(body)).into_response());
     }
     let (changes, next, has_more) = state.store.pull(p.since, p.limit.unwrap_or(500)).await?;
-    Ok(Json(PullResponse {
-        changes,
-        next,
-        has_more,
-        epoch,
-    })
-    .into_response())
+    Ok(Json(PullResponse { changes, next, has_more, epoch }).into_response())
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]

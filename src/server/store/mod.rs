@@ -148,9 +148,7 @@ pub trait StoreTx: Send {
 /// Opens the store named by a URL: `sqlite://PATH` (created if missing).
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::open(std::path::Path::new(path)).await?,
-        ))
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::open(std::path::Path::new(path)).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         anyhow::bail!("PostgreSQL support is not built into this version; use sqlite://PATH")
     } else {
@@ -170,15 +168,7 @@ pub fn from_millis(ms: i64) -> DateTime<Utc> {
 pub fn audit_hash(prev: &str, e: &AuditEntry) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [
-        prev,
-        &to_millis(e.at).to_string(),
-        &e.actor,
-        &e.action,
-        &e.entity,
-        &e.entity_id,
-        &e.detail,
-    ] {
+    for part in [prev, &to_millis(e.at).to_string(), &e.actor, &e.action, &e.entity, &e.entity_id, &e.detail] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }

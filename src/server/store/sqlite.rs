@@ -43,20 +43,13 @@ impl SqliteStore {
             .foreign_keys(true)
             .pragma("cache_size", "-32000")
             .pragma("temp_store", "memory");
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .connect_with(opts.clone())
-            .await?;
+        let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(opts.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)")
             .bind(Uuid::now_v7().to_string())
             .execute(&writer)
             .await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts.read_only(true))
-            .await?;
+        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(true)).await?;
         Ok(SqliteStore { writer, reader })
     }
 }
@@ -217,10 +210,7 @@ impl Store for SqliteStore {
         .fetch_optional(&self.reader)
         .await?;
         row.map(|r| -> Result<AuthUser> {
-            Ok(AuthUser {
-                user: user_from_row(&r)?,
-                device_id: parse_uuid(r.try_get("device_id")?)?,
-            })
+            Ok(AuthUser { user: user_from_row(&r)?, device_id: parse_uuid(r.try_get("device_id")?)? })
         })
         .transpose()
     }
@@ -356,12 +346,10 @@ impl Store for SqliteStore {
     }
 
     async fn citizen(&self, id: Uuid) -> Result<Option<Citizen>> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?"
-        )))
-        .bind(id.to_string())
-        .fetch_optional(&self.reader)
-        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
+            .bind(id.to_string())
+            .fetch_optional(&self.reader)
+            .await?;
         row.as_ref().map(citizen_from_row).transpose()
     }
 
@@ -395,12 +383,7 @@ impl Store for SqliteStore {
             .into_iter()
             .filter_map(|(id, matched, score)| {
                 let open_requests = open.get(&id).copied().unwrap_or(0) as u32;
-                citizens.remove(&id).map(|citizen| CitizenHit {
-                    citizen,
-                    matched,
-                    score,
-                    open_requests,
-                })
+                citizens.remove(&id).map(|citizen| CitizenHit { citizen, matched, score, open_requests })
             })
             .collect();
         hits.sort_by(|a, b| {
@@ -414,12 +397,10 @@ impl Store for SqliteStore {
 
     async fn request(&self, id: Uuid) -> Result<Option<Request>> {
         let mut conn = self.reader.acquire().await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {REQUEST_COLS} FROM requests WHERE id = ?"
-        )))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let mut r = request_from_row(&row)?;
         r.timeline = load_timeline(&mut *conn, id).await?;
@@ -466,9 +447,7 @@ impl Store for SqliteStore {
         }
         if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
             let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            qb.push(" AND search_key LIKE ")
-                .push_bind(format!("%{escaped}%"))
-                .push(" ESCAPE '\\'");
+            qb.push(" AND search_key LIKE ").push_bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
         }
         if let Some(b) = f.before_id {
             qb.push(" AND id < ").push_bind(b.to_string());
@@ -503,21 +482,17 @@ impl Store for SqliteStore {
             next = seq;
             let entity = match entity.as_str() {
                 CITIZEN => {
-                    let row = sqlx::query(AssertSqlSafe(format!(
-                        "SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?"
-                    )))
-                    .bind(&id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    let row = sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
+                        .bind(&id)
+                        .fetch_one(&mut *tx)
+                        .await?;
                     Entity::Citizen(Box::new(citizen_from_row(&row)?))
                 }
                 REQUEST => {
-                    let row = sqlx::query(AssertSqlSafe(format!(
-                        "SELECT {REQUEST_COLS} FROM requests WHERE id = ?"
-                    )))
-                    .bind(&id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    let row = sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
+                        .bind(&id)
+                        .fetch_one(&mut *tx)
+                        .await?;
                     let mut r = request_from_row(&row)?;
                     r.timeline = load_timeline(&mut *tx, r.id).await?;
                     Entity::Request(Box::new(r))
@@ -531,26 +506,18 @@ impl Store for SqliteStore {
     }
 
     async fn current_seq(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
-                .fetch_one(&self.reader)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'").fetch_one(&self.reader).await?)
     }
 
     async fn epoch(&self) -> Result<String> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
-            .fetch_one(&self.reader)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'").fetch_one(&self.reader).await?)
     }
 
     async fn append_audit(&self, entries: Vec<AuditEntry>) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut tx = SqliteTx {
-            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
-        };
+        let mut tx = SqliteTx { tx: self.writer.begin_with("BEGIN IMMEDIATE").await? };
         for e in entries {
             tx.audit(e).await?;
         }
@@ -615,11 +582,9 @@ impl StoreTx for SqliteTx {
     }
 
     async fn next_seq(&mut self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value")
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value")
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
     async fn record_change(&mut self, seq: i64, entity: &str, id: Uuid) -> Result<()> {
@@ -671,24 +636,17 @@ impl StoreTx for SqliteTx {
     }
 
     async fn citizen(&mut self, id: Uuid) -> Result<Option<Citizen>> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?"
-        )))
-        .bind(id.to_string())
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(citizen_from_row).transpose()
     }
 
     async fn put_citizen(&mut self, c: &Citizen) -> Result<()> {
         let id = c.id.to_string();
         let (district, neighbourhood, street, number) = match &c.address {
-            Some(a) => (
-                Some(&a.district),
-                Some(&a.neighbourhood),
-                a.street.as_ref(),
-                a.number.as_ref(),
-            ),
+            Some(a) => (Some(&a.district), Some(&a.neighbourhood), a.street.as_ref(), a.number.as_ref()),
             None => (None, None, None, None),
         };
         sqlx::query(
@@ -719,12 +677,10 @@ impl StoreTx for SqliteTx {
     }
 
     async fn request(&mut self, id: Uuid) -> Result<Option<Request>> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {REQUEST_COLS} FROM requests WHERE id = ?"
-        )))
-        .bind(id.to_string())
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(request_from_row).transpose()
     }
 
