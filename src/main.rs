@@ -1,6 +1,6 @@
 //! `beyazmasa`: the console (default), the central API and admin tools.
 
-use beyazmasa::{console, server};
+use beyazmasa::{client, console, server};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -23,6 +23,9 @@ enum Command {
     Admin(server::admin::AdminArgs),
     /// Generate a deterministic synthetic data set.
     DemoData(server::demo::DemoArgs),
+    /// Headless filing loop through the offline cache (crash-safety drills).
+    #[command(hide = true)]
+    SyncDrill(client::drill::DrillArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -33,6 +36,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Serve(args)) => server::run_serve(args),
         Some(Command::Admin(args)) => server::admin::run(args),
         Some(Command::DemoData(args)) => server::demo::run(args),
+        Some(Command::SyncDrill(args)) => client::drill::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

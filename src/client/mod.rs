@@ -3,5 +3,6 @@
 
 pub mod api;
 pub mod cache;
+pub mod drill;
 pub mod overlay;
 pub mod sync;

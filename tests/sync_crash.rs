@@ -1,0 +1,150 @@
+//! Crash safety: a headless console files requests in a loop and is killed
+//! with SIGKILL at random moments and at named fault points, then restarted,
+//! over and over. Nothing it reported as saved may be lost, and nothing may
+//! be applied twice.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use beyazmasa::domain::status::Role;
+use beyazmasa::server::auth::hash_password;
+use beyazmasa::server::store::{NewUser, RequestFilter};
+use beyazmasa::server::{AppState, spawn};
+
+const PASSWORD: &str = "crash-parola-1";
+const FAULTS: [&str; 4] = ["after_local_commit", "after_push_before_ack", "after_push_applied", "mid_pull_page"];
+
+struct Drill {
+    saved: HashMap<String, String>,
+    contacted: HashSet<String>,
+}
+
+fn run_child(
+    base: &str,
+    dir: &std::path::Path,
+    count: u32,
+    fault: Option<&str>,
+    kill_after: Option<Duration>,
+    d: &mut Drill,
+) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_beyazmasa"));
+    cmd.args(["sync-drill", "--server", base, "--username", "agent", "--count", &count.to_string()])
+        .arg("--data-dir")
+        .arg(dir)
+        .env("BEYAZMASA_PASSWORD", PASSWORD)
+        .env_remove("BEYAZMASA_FAULT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(f) = fault {
+        cmd.env("BEYAZMASA_FAULT", f);
+    }
+    let mut child = cmd.spawn().expect("start the drill");
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
+    if let Some(after) = kill_after {
+        let start = Instant::now();
+        while start.elapsed() < after {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = child.kill(); // SIGKILL
+    }
+    let _ = child.wait();
+    let lines = reader.join().unwrap();
+    let mut last = String::new();
+    for l in lines {
+        let parts: Vec<&str> = l.split_whitespace().collect();
+        match parts.as_slice() {
+            ["SAVED", id, no] => {
+                d.saved.insert(id.to_string(), no.to_string());
+            }
+            ["CONTACT", id] => {
+                d.contacted.insert(id.to_string());
+            }
+            _ => last = l.clone(),
+        }
+    }
+    last
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_consoles_lose_nothing_and_apply_nothing_twice() {
+    let rounds: usize = std::env::var("CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::open(&format!("sqlite://{}", dir.path().join("server.db").display())).await.unwrap();
+    state
+        .store
+        .create_user(NewUser {
+            username: "agent".into(),
+            full_name: "Agent".into(),
+            password_hash: hash_password(PASSWORD).unwrap(),
+            role: Role::Agent,
+            units: vec![],
+            extension: None,
+        })
+        .await
+        .unwrap();
+    let server = spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let base = server.base_url();
+    let console_dir = dir.path().join("console");
+
+    let mut d = Drill { saved: HashMap::new(), contacted: HashSet::new() };
+    let mut rng = 0x2545F4914F6CDD1Du64;
+    let base2 = base.clone();
+    let console_dir2 = console_dir.clone();
+    let d = tokio::task::spawn_blocking(move || {
+        for round in 0..rounds {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            if round % 2 == 0 {
+                // A named fault point: the process exits there by itself.
+                let fault = FAULTS[(round / 2) % FAULTS.len()];
+                run_child(&base2, &console_dir2, 3, Some(fault), Some(Duration::from_secs(20)), &mut d);
+            } else {
+                // SIGKILL at a random moment.
+                let after = Duration::from_millis(rng % 400);
+                run_child(&base2, &console_dir2, 3, None, Some(after), &mut d);
+            }
+        }
+        let summary = run_child(&base2, &console_dir2, 0, None, None, &mut d);
+        (d, summary)
+    })
+    .await
+    .unwrap();
+    let (d, summary) = d;
+    assert_eq!(summary, "PENDING 0 REJECTED 0 CONFLICT 0", "the final sync left work behind");
+    assert!(d.saved.len() >= rounds / 4, "too few requests were saved to mean anything: {}", d.saved.len());
+
+    let page = server.state.store.list_requests(&RequestFilter { limit: 500, ..Default::default() }).await.unwrap();
+    let mut all = page.items;
+    let mut cursor = page.next_cursor;
+    while let Some(c) = cursor {
+        let p = server
+            .state
+            .store
+            .list_requests(&RequestFilter { limit: 500, before_id: Some(c.parse().unwrap()), ..Default::default() })
+            .await
+            .unwrap();
+        all.extend(p.items);
+        cursor = p.next_cursor;
+    }
+    let on_server: HashMap<String, _> = all.iter().map(|r| (r.id.to_string(), r)).collect();
+    for (id, no) in &d.saved {
+        let r = on_server.get(id).unwrap_or_else(|| panic!("saved request {no} was lost"));
+        assert_eq!(&r.tracking_no, no, "tracking number changed");
+    }
+    let numbers: HashSet<&str> = all.iter().map(|r| r.tracking_no.as_str()).collect();
+    assert_eq!(numbers.len(), all.len(), "a tracking number was issued twice");
+    for r in &all {
+        assert!(r.contacts <= 1, "{}: contact applied {} times", r.tracking_no, r.contacts);
+        if d.contacted.contains(&r.id.to_string()) {
+            assert_eq!(r.contacts, 1, "{}: a saved contact was lost", r.tracking_no);
+        }
+    }
+    println!("{rounds} kills, {} requests reported saved, {} on the server", d.saved.len(), all.len());
+}
