@@ -302,3 +302,43 @@ async fn two_consoles_converge_and_true_conflicts_are_shown() {
     assert!(b_view.hide_identity);
     assert_eq!(b_view.email.as_deref(), Some("hatice@example.com"));
 }
+
+#[tokio::test]
+async fn a_fresh_console_bootstraps_from_a_snapshot_then_pulls_across_page_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let writer = console(dir.path(), "writer", &server.base_url(), "agent").await;
+    writer.engine.sync_once().await.unwrap();
+    for i in 0..5 {
+        writer.cache.file_request(water_request(i)).await.unwrap();
+    }
+    writer.engine.sync_once().await.unwrap();
+
+    // A new console: the snapshot brings the 5 requests at once.
+    let reader = console(dir.path(), "reader", &server.base_url(), "agent2").await;
+    let report = reader.engine.sync_once().await.unwrap();
+    assert_eq!(report.snapshot, 5);
+    assert_eq!(reader.cache.request_count().await.unwrap(), 5);
+
+    // Then N changes, pulled with pages of N, N-1 and N+1.
+    const N: usize = 6;
+    for (round, page) in [N, N - 1, N + 1].into_iter().enumerate() {
+        let mut reader = console(dir.path(), &format!("reader{round}"), &server.base_url(), "agent2").await;
+        reader.engine.sync_once().await.unwrap();
+        reader.engine.pull_page = page as u32;
+        let before = reader.cache.request_count().await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..N {
+            ids.push(writer.cache.file_request(water_request(100 + i)).await.unwrap().id);
+        }
+        writer.engine.sync_once().await.unwrap();
+        let report = reader.engine.sync_once().await.unwrap();
+        assert_eq!(report.pulled, N, "page size {page}");
+        assert_eq!(reader.cache.request_count().await.unwrap(), before + N as i64);
+        for id in ids {
+            assert!(reader.cache.request(id).await.unwrap().is_some());
+        }
+        // Nothing more to pull.
+        assert_eq!(reader.engine.sync_once().await.unwrap().pulled, 0);
+    }
+}

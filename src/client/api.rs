@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::protocol::{
-    CitizenHit, ErrorBody, Health, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, Request,
-    SerialBlock, UserInfo,
+    CitizenHit, Entity, ErrorBody, Health, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse,
+    Request, SerialBlock, SnapshotHeader, UserInfo,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +134,55 @@ impl ApiClient {
 
     pub async fn serials(&self, count: u32) -> Result<SerialBlock, ApiError> {
         self.send(self.http.post(self.url("/sync/serials")).json(&serde_json::json!({"count": count}))).await
+    }
+
+    /// Streams a snapshot: the header to `on_header`, then every entity
+    /// into `entities` (closed when done).
+    pub async fn snapshot(
+        &self,
+        months: u32,
+        mut on_header: impl FnMut(&SnapshotHeader),
+        entities: tokio::sync::mpsc::Sender<Entity>,
+    ) -> Result<SnapshotHeader, ApiError> {
+        use futures::StreamExt;
+        let res = self
+            .auth(
+                self.http
+                    .get(self.url("/sync/snapshot"))
+                    .query(&[("months", months)])
+                    .timeout(Duration::from_secs(600)),
+            )
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        if !res.status().is_success() {
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
+            return Err(ApiError::Server { status, code: "http".into(), message: text, field: None });
+        }
+        let mut stream = res.bytes_stream();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut header: Option<SnapshotHeader> = None;
+        while let Some(chunk) = stream.next().await {
+            buf.extend_from_slice(&chunk.map_err(|e| ApiError::Unreachable(e.to_string()))?);
+            while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = buf.drain(..=pos).collect();
+                let line = &line[..line.len() - 1];
+                if line.is_empty() {
+                    continue;
+                }
+                if header.is_none() {
+                    let h: SnapshotHeader =
+                        serde_json::from_slice(line).map_err(|e| ApiError::Protocol(e.to_string()))?;
+                    on_header(&h);
+                    header = Some(h);
+                } else {
+                    let e = serde_json::from_slice(line).map_err(|e| ApiError::Protocol(e.to_string()))?;
+                    entities.send(e).await.map_err(|_| ApiError::Protocol("snapshot aborted".into()))?;
+                }
+            }
+        }
+        header.ok_or_else(|| ApiError::Protocol("empty snapshot".into()))
     }
 
     pub async fn search_citizens(&self, q: &str) -> Result<Vec<CitizenHit>, ApiError> {

@@ -411,6 +411,26 @@ impl Cache {
         Ok(())
     }
 
+    /// Applies a batch of snapshot entities in one transaction.
+    pub async fn apply_snapshot_batch(&self, entities: &[Entity]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for e in entities {
+            store_server_entity(&mut tx, e).await?;
+            let id = match e {
+                Entity::Citizen(x) => x.id,
+                Entity::Request(x) => x.id,
+            };
+            self.rebuild_view(&mut tx, id).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks a snapshot complete: from here on, pull from its cursor.
+    pub async fn finish_snapshot(&self, seq: i64, epoch: &str) -> Result<()> {
+        self.apply_pull_page(&[], seq, epoch).await
+    }
+
     /// After a 410: forget server state and the cursor, keep the outbox and
     /// the local views of records that still have pending changes.
     pub async fn reset_server_state(&self) -> Result<()> {

@@ -30,6 +30,8 @@ pub struct SyncStatus {
     /// The last error, once: cleared by the next success.
     pub last_error: Option<String>,
     pub counts: OutboxCounts,
+    /// While the initial load runs: entities loaded, and the total expected.
+    pub bootstrap: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,6 +39,8 @@ pub struct SyncReport {
     pub pushed: usize,
     pub pulled: usize,
     pub resynced: bool,
+    /// Entities loaded from a snapshot (a fresh console, or after a resync).
+    pub snapshot: usize,
 }
 
 pub struct SyncEngine {
@@ -45,6 +49,10 @@ pub struct SyncEngine {
     device_id: Uuid,
     status: watch::Sender<SyncStatus>,
     nudge: Arc<Notify>,
+    /// How much request history a fresh console loads.
+    pub snapshot_months: u32,
+    /// Changes per pull request.
+    pub pull_page: u32,
 }
 
 /// What the rest of the console holds: a way to ask for a sync now, and the
@@ -67,7 +75,15 @@ impl SyncEngine {
         let device_id = cache.device_id().await?;
         let counts = cache.counts().await?;
         let (status, _) = watch::channel(SyncStatus { counts, ..Default::default() });
-        Ok(SyncEngine { cache, api, device_id, status, nudge: Arc::new(Notify::new()) })
+        Ok(SyncEngine {
+            cache,
+            api,
+            device_id,
+            status,
+            nudge: Arc::new(Notify::new()),
+            snapshot_months: 6,
+            pull_page: PULL_PAGE,
+        })
     }
 
     pub fn handle(&self) -> SyncHandle {
@@ -102,7 +118,11 @@ impl SyncEngine {
         }
         loop {
             let (since, epoch) = self.cache.cursor().await.map_err(internal)?;
-            let page = match self.api.pull(since, PULL_PAGE, epoch.as_deref()).await {
+            if epoch.is_none() {
+                report.snapshot += self.bootstrap().await?;
+                continue;
+            }
+            let page = match self.api.pull(since, self.pull_page, epoch.as_deref()).await {
                 Ok(p) => p,
                 Err(ApiError::Gone(_)) if !report.resynced => {
                     // A new database or a pruned cursor: start over, keep the outbox.
@@ -120,6 +140,41 @@ impl SyncEngine {
             }
         }
         Ok(report)
+    }
+
+    /// Loads a snapshot instead of pulling page by page from sequence 0.
+    async fn bootstrap(&self) -> Result<usize, ApiError> {
+        let internal = |e: anyhow::Error| ApiError::Protocol(format!("local cache: {e:#}"));
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::protocol::Entity>(2048);
+        let status = &self.status;
+        let months = self.snapshot_months;
+        let download =
+            self.api.snapshot(months, |h| status.send_modify(|s| s.bootstrap = Some((0, h.citizens + h.requests))), tx);
+        let apply = async {
+            let mut n = 0usize;
+            let mut batch = Vec::with_capacity(1000);
+            loop {
+                let more = rx.recv_many(&mut batch, 1000).await;
+                if more == 0 {
+                    break;
+                }
+                self.cache.apply_snapshot_batch(&batch).await.map_err(internal)?;
+                n += batch.len();
+                batch.clear();
+                status.send_modify(|s| {
+                    if let Some((done, _)) = s.bootstrap.as_mut() {
+                        *done = n as u64;
+                    }
+                });
+            }
+            Ok::<usize, ApiError>(n)
+        };
+        let (header, applied) = tokio::join!(download, apply);
+        let header = header?;
+        let applied = applied?;
+        self.cache.finish_snapshot(header.seq, &header.epoch).await.map_err(internal)?;
+        status.send_modify(|s| s.bootstrap = None);
+        Ok(applied)
     }
 
     async fn publish(&self, result: &Result<SyncReport, ApiError>) {

@@ -488,6 +488,17 @@ pub struct PullResponse {
     pub epoch: String,
 }
 
+/// The first line of a snapshot (`GET /sync/snapshot`, NDJSON). Every
+/// further line is one [`Entity`]. After applying them, pull from `seq`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SnapshotHeader {
+    pub epoch: String,
+    pub seq: i64,
+    /// How many citizen and request lines follow, for a progress display.
+    pub citizens: u64,
+    pub requests: u64,
+}
+
 /// A block of tracking-number serials a console may issue offline.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SerialBlock {

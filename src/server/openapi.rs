@@ -28,10 +28,11 @@ use super::routes;
         routes::sync::push,
         routes::sync::pull,
         routes::sync::serials,
+        routes::sync::snapshot,
         routes::events::events,
         routes::cti::call,
     ),
-    components(schemas(crate::protocol::ErrorBody, crate::protocol::ServerEvent, crate::protocol::Mutation)),
+    components(schemas(crate::protocol::ErrorBody, crate::protocol::SnapshotHeader, crate::protocol::ServerEvent, crate::protocol::Mutation)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

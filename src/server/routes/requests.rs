@@ -142,6 +142,7 @@ pub async fn list(
         q: p.q,
         before_id,
         limit: p.limit.unwrap_or(50),
+        ..Default::default()
     };
     Ok(Json(state.store.list_requests(&filter).await?))
 }

@@ -14,7 +14,11 @@ use crate::server::service;
 pub const MAX_PUSH: usize = 500;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sync/push", post(push)).route("/sync/pull", get(pull)).route("/sync/serials", post(serials))
+    Router::new()
+        .route("/sync/push", post(push))
+        .route("/sync/pull", get(pull))
+        .route("/sync/serials", post(serials))
+        .route("/sync/snapshot", get(snapshot))
 }
 
 /// Applies a console's outbox. Each mutation is applied on its own and gets
@@ -108,4 +112,112 @@ pub async fn serials(
     tx.record_serial_block(user.device_id, start, end).await?;
     tx.commit().await?;
     Ok(Json(SerialBlock { start, end }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotParams {
+    /// Requests created in the last this many months (default 6, at most 36);
+    /// open requests of the caller's units are always included.
+    #[serde(default)]
+    pub months: Option<u32>,
+}
+
+/// The initial load of a new console, as NDJSON: a `SnapshotHeader` line,
+/// then one entity per line. What is sent depends on the role: agents get
+/// every citizen and the recent requests (for the call screen); unit
+/// representatives their units' requests; leads every open request.
+#[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync", security(("bearer" = [])), params(SnapshotParams),
+    responses((status = 200, description = "application/x-ndjson: SnapshotHeader, then Entity lines")))]
+pub async fn snapshot(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(p): ApiQuery<SnapshotParams>,
+) -> Result<axum::response::Response, ApiError> {
+    use crate::domain::status::{Role, Status};
+    use crate::protocol::{Entity, SnapshotHeader};
+    use crate::server::store::RequestFilter;
+    let months = p.months.unwrap_or(6);
+    if !(1..=36).contains(&months) {
+        return Err(ApiError::invalid("months", "months must be between 1 and 36"));
+    }
+    // The cursor is read first: whatever changes while the snapshot streams
+    // comes again in the next pull, and entities are whole states.
+    let seq = state.store.current_seq().await?;
+    let epoch = state.store.epoch().await?;
+    let role = user.role();
+    let with_citizens = matches!(role, Role::Agent | Role::Admin);
+    let since = chrono::Utc::now() - chrono::Duration::days(30 * months as i64);
+    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str().to_string()).collect();
+    let filters = match role {
+        Role::UnitRep => vec![
+            RequestFilter { units: user.user.units.clone(), statuses: open, ..Default::default() },
+            RequestFilter { units: user.user.units.clone(), created_after: Some(since), ..Default::default() },
+        ],
+        Role::Lead => vec![RequestFilter { statuses: open, ..Default::default() }],
+        Role::Agent | Role::Admin => vec![RequestFilter { created_after: Some(since), ..Default::default() }],
+    };
+    let citizens = if with_citizens { state.store.count_citizens().await? } else { 0 };
+    let header = SnapshotHeader { epoch, seq, citizens, requests: 0 };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(8);
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if tx.send(Ok(serde_json::to_string(&header).unwrap_or_default() + "\n")).await.is_err() {
+            return;
+        }
+        let mut after = None;
+        while with_citizens {
+            let page = match store.citizens_page(after, 1000).await {
+                Ok(p) => p,
+                Err(e) => return tracing::error!(error = ?e, "snapshot citizens"),
+            };
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            let mut out = String::new();
+            for c in page {
+                out.push_str(&serde_json::to_string(&Entity::Citizen(Box::new(c))).unwrap_or_default());
+                out.push('\n');
+            }
+            if tx.send(Ok(out)).await.is_err() {
+                return;
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for mut f in filters {
+            f.limit = 500;
+            f.with_timeline = true;
+            loop {
+                let page = match store.list_requests(&f).await {
+                    Ok(p) => p,
+                    Err(e) => return tracing::error!(error = ?e, "snapshot requests"),
+                };
+                let mut out = String::new();
+                for r in page.items {
+                    if seen.insert(r.id) {
+                        out.push_str(&serde_json::to_string(&Entity::Request(Box::new(r))).unwrap_or_default());
+                        out.push('\n');
+                    }
+                }
+                if !out.is_empty() && tx.send(Ok(out)).await.is_err() {
+                    return;
+                }
+                match page.next_cursor.and_then(|c| c.parse().ok()) {
+                    Some(c) => f.before_id = Some(c),
+                    None => break,
+                }
+            }
+        }
+    });
+    state.audit.record(
+        user.username(),
+        "sync.snapshot",
+        "device",
+        user.device_id.to_string(),
+        format!("{months} months"),
+    );
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    axum::response::Response::builder()
+        .header(axum::http::header::CONTENT_TYPE, "application/x-ndjson")
+        .body(body)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
 }

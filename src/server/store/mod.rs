@@ -67,6 +67,10 @@ pub struct RequestFilter {
     pub q: Option<String>,
     /// Only requests with an id below this (uuid v7 ids sort by time).
     pub before_id: Option<Uuid>,
+    /// Only requests created at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Load each request's timeline too.
+    pub with_timeline: bool,
     pub limit: u32,
 }
 
@@ -105,6 +109,9 @@ pub trait Store: Send + Sync + 'static {
     async fn request(&self, id: Uuid) -> Result<Option<Request>>;
     async fn request_by_tracking(&self, tracking_no: &str) -> Result<Option<Request>>;
     async fn list_requests(&self, filter: &RequestFilter) -> Result<RequestPage>;
+    /// Citizens in id order after `after`, for snapshots.
+    async fn citizens_page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Citizen>>;
+    async fn count_citizens(&self) -> Result<u64>;
     /// Changes after `since`, oldest first: `(changes, next cursor, has_more)`.
     async fn pull(&self, since: i64, limit: u32) -> Result<(Vec<Change>, i64, bool)>;
     async fn current_seq(&self) -> Result<i64>;

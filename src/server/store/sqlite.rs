@@ -452,10 +452,32 @@ impl Store for SqliteStore {
         if let Some(b) = f.before_id {
             qb.push(" AND id < ").push_bind(b.to_string());
         }
+        if let Some(t) = f.created_after {
+            qb.push(" AND created_at >= ").push_bind(to_millis(t));
+        }
         let limit = f.limit.clamp(1, 500);
         qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit as i64 + 1);
-        let rows = qb.build().fetch_all(&self.reader).await?;
+        let mut conn = self.reader.acquire().await?;
+        let rows = qb.build().fetch_all(&mut *conn).await?;
         let mut items = rows.iter().map(request_from_row).collect::<Result<Vec<_>>>()?;
+        if f.with_timeline && !items.is_empty() {
+            let placeholders = vec!["?"; items.len()].join(",");
+            let sql = format!(
+                "SELECT request_id, id, at, actor, kind, status, unit, text, internal FROM request_events \
+                 WHERE request_id IN ({placeholders}) ORDER BY at, seq, id"
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in &items {
+                q = q.bind(r.id.to_string());
+            }
+            let mut by_request: HashMap<String, Vec<TimelineEvent>> = HashMap::new();
+            for row in q.fetch_all(&mut *conn).await? {
+                by_request.entry(row.try_get("request_id")?).or_default().push(event_from_row(&row)?);
+            }
+            for r in &mut items {
+                r.timeline = by_request.remove(&r.id.to_string()).unwrap_or_default();
+            }
+        }
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|r| r.id.to_string())
@@ -463,6 +485,21 @@ impl Store for SqliteStore {
             None
         };
         Ok(RequestPage { items, next_cursor })
+    }
+
+    async fn citizens_page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Citizen>> {
+        let rows =
+            sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id > ? ORDER BY id LIMIT ?")))
+                .bind(after.map(|a| a.to_string()).unwrap_or_default())
+                .bind(limit.clamp(1, 5000) as i64)
+                .fetch_all(&self.reader)
+                .await?;
+        rows.iter().map(citizen_from_row).collect()
+    }
+
+    async fn count_citizens(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM citizens").fetch_one(&self.reader).await?;
+        Ok(n as u64)
     }
 
     async fn pull(&self, since: i64, limit: u32) -> Result<(Vec<Change>, i64, bool)> {
