@@ -165,21 +165,23 @@ pub async fn snapshot(
         if tx.send(Ok(serde_json::to_string(&header).unwrap_or_default() + "\n")).await.is_err() {
             return;
         }
-        let mut after = None;
-        while with_citizens {
-            let page = match store.citizens_page(after, 1000).await {
-                Ok(p) => p,
-                Err(e) => return tracing::error!(error = ?e, "snapshot citizens"),
-            };
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            let mut out = String::new();
-            for c in page {
-                out.push_str(&serde_json::to_string(&Entity::Citizen(Box::new(c))).unwrap_or_default());
-                out.push('\n');
-            }
-            if tx.send(Ok(out)).await.is_err() {
-                return;
+        if with_citizens {
+            let mut after = None;
+            loop {
+                let page = match store.citizens_page(after, 1000).await {
+                    Ok(p) => p,
+                    Err(e) => return tracing::error!(error = ?e, "snapshot citizens"),
+                };
+                let Some(last) = page.last() else { break };
+                after = Some(last.id);
+                let mut out = String::new();
+                for c in page {
+                    out.push_str(&serde_json::to_string(&Entity::Citizen(Box::new(c))).unwrap_or_default());
+                    out.push('\n');
+                }
+                if tx.send(Ok(out)).await.is_err() {
+                    return;
+                }
             }
         }
         let mut seen = std::collections::HashSet::new();
