@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{AssertSqlSafe, SqliteConnection};
+use sqlx::{AssertSqlSafe, Row, SqliteConnection};
 use uuid::Uuid;
 
 use crate::domain::query::CallerQuery;
@@ -92,48 +92,63 @@ pub async fn find_citizens(
             // Names: expand each query word to the vocabulary tokens it
             // may mean (exact, prefix as typed, or within edit distance),
             // then take citizens holding a match for the rarest word.
-            let mut per_word: Vec<Vec<(String, f32)>> = Vec::new();
-            for word in name_tokens {
+            let mut words: Vec<(Vec<(String, f32)>, i64)> = Vec::new();
+            for word in name_tokens.iter().take(4) {
                 let first: String = word.chars().take(1).collect();
                 let vocab: Vec<(String, i64)> = sqlx::query_as("SELECT token, uses FROM name_vocab WHERE first = ?")
                     .bind(&first)
                     .fetch_all(&mut *conn)
                     .await?;
+                let uses: HashMap<&str, i64> = vocab.iter().map(|(t, n)| (t.as_str(), *n)).collect();
                 let matches = search::expand_word(word, vocab.iter().map(|(t, n)| (t.as_str(), *n)));
-                per_word.push(matches.into_iter().map(|(t, s, _)| (t, s)).collect());
+                let size = matches.iter().map(|(t, _, _)| uses.get(t.as_str()).copied().unwrap_or(1)).sum();
+                words.push((matches.into_iter().map(|(t, s, _)| (t, s)).collect(), size));
             }
-            if !per_word.is_empty() && per_word.iter().all(|w| !w.is_empty()) {
-                // The word with the fewest candidate tokens narrows best.
-                let narrow = per_word.iter().min_by_key(|w| w.len()).cloned().unwrap_or_default();
-                let tokens: Vec<String> = narrow.into_iter().map(|(t, _)| t).collect();
-                let placeholders = vec!["?"; tokens.len()].join(",");
-                let sql = format!(
-                    "SELECT DISTINCT citizen_id FROM citizen_name_tokens WHERE token IN ({placeholders}) LIMIT 2000"
-                );
-                let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
-                for t in &tokens {
-                    q = q.bind(t);
+            if !words.is_empty() && words.iter().all(|(w, _)| !w.is_empty()) {
+                // The rarest word drives the join; the others are checked
+                // per citizen through the (citizen_id, token) index.
+                words.sort_by_key(|(_, size)| *size);
+                let per_word: Vec<Vec<(String, f32)>> = words.into_iter().map(|(w, _)| w).collect();
+                // First exact matches only (every word as typed), then all.
+                let exact: Vec<Vec<(String, f32)>> =
+                    per_word.iter().map(|w| w.iter().filter(|(_, s)| *s >= 1.0).cloned().collect()).collect();
+                let mut passes = Vec::new();
+                if exact.iter().all(|w| !w.is_empty()) {
+                    passes.push((exact, limit));
                 }
-                let ids = q.fetch_all(&mut *conn).await?;
-                // Score each candidate on all words, against its own tokens.
-                for chunk in ids.chunks(500) {
-                    let placeholders = vec!["?"; chunk.len()].join(",");
-                    let sql = format!(
-                        "SELECT citizen_id, token FROM citizen_name_tokens WHERE citizen_id IN ({placeholders})"
-                    );
-                    let mut q = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql));
-                    for id in chunk {
-                        q = q.bind(id);
+                passes.push((per_word.clone(), 300));
+                for (candidates, cap) in passes {
+                    let mut sql = String::from("SELECT t0.citizen_id");
+                    for i in 0..candidates.len() {
+                        sql.push_str(&format!(", t{i}.token"));
                     }
-                    let mut by_citizen: HashMap<String, Vec<String>> = HashMap::new();
-                    for (id, tok) in q.fetch_all(&mut *conn).await? {
-                        by_citizen.entry(id).or_default().push(tok);
+                    sql.push_str(" FROM citizen_name_tokens t0");
+                    for (i, w) in candidates.iter().enumerate().skip(1) {
+                        let ph = vec!["?"; w.len()].join(",");
+                        sql.push_str(&format!(
+                            " JOIN citizen_name_tokens t{i} ON t{i}.citizen_id = t0.citizen_id AND t{i}.token IN ({ph})"
+                        ));
                     }
-                    for (id, toks) in by_citizen {
+                    let ph = vec!["?"; candidates[0].len()].join(",");
+                    sql.push_str(&format!(" WHERE t0.token IN ({ph}) LIMIT {cap}"));
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for w in candidates.iter().skip(1).chain(std::iter::once(&candidates[0])) {
+                        for (t, _) in w {
+                            q = q.bind(t);
+                        }
+                    }
+                    let rows = q.fetch_all(&mut *conn).await?;
+                    for row in &rows {
+                        let id: String = row.try_get(0)?;
+                        let toks: Vec<String> =
+                            (0..candidates.len()).map(|i| row.try_get(i + 1)).collect::<Result<_, _>>()?;
                         if let Some((score, exact)) = search::score_name(&per_word, &toks) {
                             let kind = if exact { MatchKind::Name } else { MatchKind::FuzzyName };
                             found.push((id, kind, score));
                         }
+                    }
+                    if found.len() >= limit {
+                        break;
                     }
                 }
             }

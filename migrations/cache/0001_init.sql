@@ -20,7 +20,7 @@ CREATE TABLE citizens (
     number      TEXT
 );
 CREATE INDEX citizens_tckn ON citizens (tckn) WHERE tckn IS NOT NULL;
-CREATE INDEX citizens_place ON citizens (district, neighbourhood);
+CREATE INDEX citizens_place ON citizens (district, neighbourhood, street_key, number, id);
 
 CREATE TABLE citizen_phones (
     phone      TEXT NOT NULL,
@@ -36,7 +36,7 @@ CREATE TABLE citizen_name_tokens (
     citizen_id TEXT NOT NULL,
     PRIMARY KEY (token, citizen_id)
 ) WITHOUT ROWID;
-CREATE INDEX citizen_name_tokens_citizen ON citizen_name_tokens (citizen_id);
+CREATE INDEX citizen_name_tokens_citizen ON citizen_name_tokens (citizen_id, token);
 
 CREATE TABLE name_vocab (
     token TEXT PRIMARY KEY,

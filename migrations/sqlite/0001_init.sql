@@ -54,7 +54,7 @@ CREATE TABLE citizens (
     version       INTEGER NOT NULL
 );
 CREATE INDEX citizens_tckn ON citizens (tckn) WHERE tckn IS NOT NULL;
-CREATE INDEX citizens_place ON citizens (district, neighbourhood);
+CREATE INDEX citizens_place ON citizens (district, neighbourhood, street_key, number, id);
 
 -- Search indexes, maintained with the citizen row.
 CREATE TABLE citizen_phones (
@@ -71,7 +71,7 @@ CREATE TABLE citizen_name_tokens (
     citizen_id TEXT NOT NULL,
     PRIMARY KEY (token, citizen_id)
 ) WITHOUT ROWID;
-CREATE INDEX citizen_name_tokens_citizen ON citizen_name_tokens (citizen_id);
+CREATE INDEX citizen_name_tokens_citizen ON citizen_name_tokens (citizen_id, token);
 
 -- Distinct name tokens, for typo-tolerant lookup (grouped by first letter).
 CREATE TABLE name_vocab (

@@ -427,9 +427,7 @@ pub async fn generate(
                 timeline: Vec::new(),
             };
             tx.put_request(&r).await?;
-            for e in &timeline {
-                tx.append_event(id, seq, e).await?;
-            }
+            tx.append_events(id, seq, &timeline).await?;
             tx.record_change(seq, REQUEST, id).await?;
             p.requests_done += 1;
         }

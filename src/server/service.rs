@@ -232,8 +232,11 @@ async fn create_citizen(
     let email = clean_email(&n.email)?;
     let address = n.address.as_ref().map(|a| resolve_address(state, "address", a)).transpose()?;
     let id = n.id.unwrap_or_else(Uuid::now_v7);
-    if let Some(existing) = tx.citizen(id).await? {
-        // The same create again (a retry over another path): no new effect.
+    // A client-chosen id may come again (a retry over another path): no new
+    // effect. A server-made one is new by construction.
+    if n.id.is_some()
+        && let Some(existing) = tx.citizen(id).await?
+    {
         return Ok(vec![(existing.version, Entity::Citizen(Box::new(existing)))]);
     }
     let seq = tx.next_seq().await?;
@@ -401,7 +404,9 @@ async fn create_request(
     let unit_reason = clean_opt("unit_reason", &n.unit_reason, MAX_SHORT_CHARS)?;
 
     let id = n.id.unwrap_or_else(Uuid::now_v7);
-    if let Some(existing) = tx.request(id).await? {
+    if n.id.is_some()
+        && let Some(existing) = tx.request(id).await?
+    {
         let mut existing = existing;
         existing.timeline = tx.timeline(id).await?;
         return Ok(vec![(existing.version, Entity::Request(Box::new(existing)))]);
@@ -486,9 +491,7 @@ async fn create_request(
         timeline: Vec::new(),
     };
     tx.put_request(&request).await?;
-    for e in &timeline {
-        tx.append_event(id, seq, e).await?;
-    }
+    tx.append_events(id, seq, &timeline).await?;
     tx.record_change(seq, REQUEST, id).await?;
     audit(tx, ctx, "request.create", REQUEST, id, request.tracking_no.clone()).await?;
     let mut request = request;
@@ -725,9 +728,7 @@ async fn request_action(
     r.version = seq;
     r.updated_at = ctx.now;
     tx.put_request(&r).await?;
-    for e in &events {
-        tx.append_event(id, seq, e).await?;
-    }
+    tx.append_events(id, seq, &events).await?;
     tx.record_change(seq, REQUEST, id).await?;
     let what =
         serde_json::to_value(action).ok().and_then(|v| v.get("action").and_then(|a| a.as_str()).map(String::from));

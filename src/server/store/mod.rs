@@ -144,7 +144,7 @@ pub trait StoreTx: Send {
     async fn request(&mut self, id: Uuid) -> Result<Option<Request>>;
     async fn request_id_by_tracking(&mut self, tracking_no: &str) -> Result<Option<Uuid>>;
     async fn put_request(&mut self, request: &Request) -> Result<()>;
-    async fn append_event(&mut self, request_id: Uuid, seq: i64, event: &TimelineEvent) -> Result<()>;
+    async fn append_events(&mut self, request_id: Uuid, seq: i64, events: &[TimelineEvent]) -> Result<()>;
     async fn timeline(&mut self, request_id: Uuid) -> Result<Vec<TimelineEvent>>;
     /// Units the request has been with, in order.
     async fn units_visited(&mut self, request_id: Uuid) -> Result<Vec<String>>;

@@ -770,23 +770,26 @@ impl StoreTx for SqliteTx {
         Ok(())
     }
 
-    async fn append_event(&mut self, request_id: Uuid, seq: i64, e: &TimelineEvent) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO request_events (id, request_id, seq, at, actor, kind, status, unit, text, internal) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(e.id.to_string())
-        .bind(request_id.to_string())
-        .bind(seq)
-        .bind(to_millis(e.at))
-        .bind(&e.actor)
-        .bind(event_kind_str(e.kind))
-        .bind(e.status.map(|s| s.as_str()))
-        .bind(&e.unit)
-        .bind(&e.text)
-        .bind(e.internal)
-        .execute(&mut *self.tx)
-        .await?;
+    async fn append_events(&mut self, request_id: Uuid, seq: i64, events: &[TimelineEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO request_events (id, request_id, seq, at, actor, kind, status, unit, text, internal) ",
+        );
+        qb.push_values(events, |mut b, e| {
+            b.push_bind(e.id.to_string())
+                .push_bind(request_id.to_string())
+                .push_bind(seq)
+                .push_bind(to_millis(e.at))
+                .push_bind(e.actor.clone())
+                .push_bind(event_kind_str(e.kind))
+                .push_bind(e.status.map(|s| s.as_str()))
+                .push_bind(e.unit.clone())
+                .push_bind(e.text.clone())
+                .push_bind(e.internal);
+        });
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
