@@ -82,10 +82,10 @@ fn colour_codes(screen: &str) -> Vec<String> {
 fn wait_for_file(path: &Path, timeout: Duration) -> Option<String> {
     let start = Instant::now();
     while start.elapsed() < timeout {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            if text.ends_with('\n') {
-                return Some(text);
-            }
+        if let Ok(text) = std::fs::read_to_string(path)
+            && text.ends_with('\n')
+        {
+            return Some(text);
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -141,10 +141,7 @@ impl KeyChord {
         }
         let mut mods = 0;
         let mut rest = s;
-        loop {
-            let Some((head, tail)) = rest.split_once('-') else {
-                break;
-            };
+        while let Some((head, tail)) = rest.split_once('-') {
             if tail.is_empty() {
                 break; // "ctrl--" or "-": the dash itself is the key
             }

@@ -268,22 +268,20 @@ impl Keymap {
                     continue;
                 }
             };
-            if action.is_some() {
-                if let Some(clash) = self
-                    .bindings(ctx)
-                    .iter()
-                    .find(|b| b.keys != keys && (b.keys.starts_with(&keys.0) || keys.starts_with(&b.keys.0)))
-                {
-                    problems.push(src.problem(
-                        span,
-                        format!(
-                            "in [{}]: `{keys}` and `{}` overlap, so the longer one can never be typed",
-                            ctx.name(),
-                            clash.keys
-                        ),
-                    ));
-                    continue;
-                }
+            let clash = self
+                .bindings(ctx)
+                .iter()
+                .find(|b| b.keys != keys && (b.keys.starts_with(&keys.0) || keys.starts_with(&b.keys.0)));
+            if let (Some(_), Some(clash)) = (action, clash) {
+                problems.push(src.problem(
+                    span,
+                    format!(
+                        "in [{}]: `{keys}` and `{}` overlap, so the longer one can never be typed",
+                        ctx.name(),
+                        clash.keys
+                    ),
+                ));
+                continue;
             }
             self.bind(ctx, keys, action);
         }
