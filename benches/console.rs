@@ -1,0 +1,157 @@
+//! Console speed: `cargo bench --bench console`.
+//!
+//! - start to first frame with an existing data dir (target ≤ 300 ms):
+//!   in-process (config, keymap, theme, state, first draw) and, when tmux
+//!   is installed, the real release binary until its first screen shows;
+//! - start to signed in with an existing data dir (embedded server opened,
+//!   stored token checked);
+//! - a full 200×60 frame (target ≤ 2 ms).
+
+use std::time::{Duration, Instant};
+
+use beyazmasa::console::action::{Action, Msg};
+use beyazmasa::console::app::{Clock, SystemClock};
+use beyazmasa::console::effect::{Effect, EffectRunner};
+use beyazmasa::console::paths::Paths;
+use beyazmasa::console::runner::TaskRunner;
+use beyazmasa::console::setup::Setup;
+use beyazmasa::console::state::{Mode, State};
+use beyazmasa::console::theme::Theme;
+use beyazmasa::console::{ConsoleArgs, ui, update};
+use beyazmasa::domain::status::Role;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    (ms(samples[samples.len() / 2]), ms(samples[samples.len() * 95 / 100]), ms(*samples.last().unwrap()))
+}
+
+fn report(name: &str, samples: Vec<Duration>, target_ms: f64) {
+    let (median, p95, max) = stats(samples);
+    let verdict = if p95 <= target_ms { "ok" } else { "OVER TARGET" };
+    println!(
+        "{name:<48} median {median:>8.3} ms  p95 {p95:>8.3} ms  max {max:>8.3} ms  (target ≤ {target_ms} ms: {verdict})"
+    );
+}
+
+/// Seeds the embedded demo once, so later runs find an existing data dir.
+async fn signed_in_after_connect(paths: &Paths) -> Duration {
+    let start = Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runner = TaskRunner::new(tx, Mode::Embedded { role: Role::Agent }, paths.clone(), "bench".into());
+    runner.run(Effect::Connect);
+    loop {
+        match rx.recv().await {
+            Some(Msg::SignedIn(_)) => return start.elapsed(),
+            Some(Msg::EmbeddedFailed(e)) => panic!("embedded server failed: {e}"),
+            Some(_) => {}
+            None => panic!("runner stopped"),
+        }
+    }
+}
+
+fn first_frame(paths: &Paths) -> Duration {
+    let start = Instant::now();
+    let setup = Setup::load(&ConsoleArgs::default(), paths).unwrap();
+    let mut state = State::new(setup.state_init(SystemClock.now()));
+    update::init(&mut state);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| ui::render(f, &state, &setup.theme)).unwrap();
+    start.elapsed()
+}
+
+fn tmux_first_screen(paths: &Paths) -> Option<Vec<Duration>> {
+    let bin = std::env::var("BEYAZMASA_BENCH_BIN").ok().or_else(|| {
+        let exe = std::env::current_exe().ok()?;
+        let candidate = exe.parent()?.parent()?.join("beyazmasa");
+        candidate.exists().then(|| candidate.display().to_string())
+    })?;
+    std::process::Command::new("tmux").arg("-V").output().ok()?;
+    let socket = format!("beyazmasa-bench-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux").args(["-L", &socket, "-f", "/dev/null"]).args(args).output().unwrap()
+    };
+    let mut samples = Vec::new();
+    for _ in 0..10 {
+        let cmd = format!(
+            "env NO_COLOR=1 BEYAZMASA_CONFIG_DIR='{}' BEYAZMASA_DATA_DIR='{}' '{bin}'",
+            paths.config_dir.display(),
+            paths.data_dir.display()
+        );
+        let start = Instant::now();
+        tmux(&["new-session", "-d", "-s", "b", "-x", "120", "-y", "40", "sh", "-c", &cmd]);
+        loop {
+            let out = tmux(&["capture-pane", "-p", "-t", "b"]);
+            if String::from_utf8_lossy(&out.stdout).contains("F2 Çağrı") {
+                samples.push(start.elapsed());
+                break;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                println!("tmux: the console did not show within 10 s");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        tmux(&["send-keys", "-t", "b", "C-q"]);
+        std::thread::sleep(Duration::from_millis(300));
+        tmux(&["kill-server"]);
+    }
+    Some(samples)
+}
+
+fn full_frames() -> Vec<Duration> {
+    let mut state = State::new(beyazmasa::console::state::StateInit {
+        lang: beyazmasa::console::i18n::Lang::Tr,
+        keymap: std::sync::Arc::new(beyazmasa::console::keymap::Keymap::builtin_default()),
+        keymap_file: "keymap.toml".into(),
+        mode: Mode::Embedded { role: Role::Agent },
+        pinned_screen: None,
+        now: SystemClock.now(),
+        notice: None,
+    });
+    let user = beyazmasa::protocol::UserInfo {
+        id: uuid::Uuid::nil(),
+        username: "agent".into(),
+        full_name: "Ayşe Demir".into(),
+        role: Role::Agent,
+        units: vec![],
+        extension: Some("1001".into()),
+    };
+    update::update(&mut state, Msg::SignedIn(user));
+    let (theme, _) = Theme::load("default", None, false);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    let screens = [Action::GotoCall, Action::GotoQueue, Action::GotoWallboard, Action::GotoIntake, Action::GotoHelp];
+    let mut samples = Vec::new();
+    for i in 0..2000 {
+        update::on_action(&mut state, screens[i % screens.len()]);
+        if i % 7 == 0 {
+            update::on_action(&mut state, Action::ToggleHelp);
+        }
+        // Forget the previous frame so every cell is drawn and flushed.
+        terminal.clear().unwrap();
+        let start = Instant::now();
+        terminal.draw(|f| ui::render(f, &state, &theme)).unwrap();
+        samples.push(start.elapsed());
+        state.modal = None;
+    }
+    samples
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_dir(dir.path());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let seeding = runtime.block_on(signed_in_after_connect(&paths));
+    println!("first run: seeding the demo data and signing in took {:.1} s", seeding.as_secs_f64());
+    let warm: Vec<Duration> = (0..5).map(|_| runtime.block_on(signed_in_after_connect(&paths))).collect();
+    report("start to signed in, existing data dir", warm, 1000.0);
+    let frames: Vec<Duration> = (0..50).map(|_| first_frame(&paths)).collect();
+    report("start to first frame (in-process)", frames, 300.0);
+    match tmux_first_screen(&paths) {
+        Some(samples) if !samples.is_empty() => report("start to first screen (real binary in tmux)", samples, 300.0),
+        _ => println!("start to first screen (real binary in tmux): skipped, needs tmux and a built binary"),
+    }
+    report("full 200×60 frame", full_frames(), 2.0);
+}

@@ -1,0 +1,115 @@
+//! What can happen to the console: [`Action`]s are what keys are bound to
+//! (keymap files name them), [`Msg`]s are everything `update` receives,
+//! including actions, raw keys, the clock and results coming back from tasks.
+
+use chrono::{DateTime, FixedOffset};
+use crossterm::event::KeyEvent;
+
+use super::i18n::Text;
+use crate::protocol::UserInfo;
+
+macro_rules! actions {
+    ($($variant:ident = $name:literal => $label:ident),* $(,)?) => {
+        /// A user intent a key can be bound to. Keymap files name these in
+        /// snake case (`goto_call`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The name keymap files use.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            /// What the help screen and the palette call it.
+            pub fn label(self) -> Text {
+                match self { $(Action::$variant => Text::$label),* }
+            }
+
+            pub fn parse(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit" => ActQuit,
+    GotoCall = "goto_call" => ActGotoCall,
+    GotoQueue = "goto_queue" => ActGotoQueue,
+    GotoWallboard = "goto_wallboard" => ActGotoWallboard,
+    GotoIntake = "goto_intake" => ActGotoIntake,
+    GotoHelp = "goto_help" => ActGotoHelp,
+    OpenPalette = "open_palette" => ActOpenPalette,
+    ToggleHelp = "toggle_help" => ActToggleHelp,
+    FocusNext = "focus_next" => ActFocusNext,
+    FocusPrev = "focus_prev" => ActFocusPrev,
+    Up = "up" => ActUp,
+    Down = "down" => ActDown,
+    PageUp = "page_up" => ActPageUp,
+    PageDown = "page_down" => ActPageDown,
+    Top = "top" => ActTop,
+    Bottom = "bottom" => ActBottom,
+    Confirm = "confirm" => ActConfirm,
+    Cancel = "cancel" => ActCancel,
+    ToggleCallTimer = "toggle_call_timer" => ActToggleCallTimer,
+    Refresh = "refresh" => ActRefresh,
+}
+
+impl<'de> serde::Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Action::parse(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown action `{name}`")))
+    }
+}
+
+/// Progress of seeding the embedded demo database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SeedProgress {
+    pub citizens_done: u32,
+    pub citizens_total: u32,
+    pub requests_done: u32,
+    pub requests_total: u32,
+}
+
+/// Why signing in did not work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailReason {
+    Unauthorized,
+    Unreachable,
+    Other(String),
+}
+
+/// Everything `update` reacts to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// A key from the terminal, resolved through the keymap by `update`.
+    Key(KeyEvent),
+    /// Pasted text (bracketed paste), for text fields.
+    Paste(String),
+    /// An action, already resolved (from the palette or a test).
+    Action(Action),
+    /// The terminal changed size.
+    Resize { width: u16, height: u16 },
+    /// The clock moved on.
+    Tick(DateTime<FixedOffset>),
+    /// SIGTERM, SIGHUP or SIGINT: leave now.
+    Terminate,
+    /// The embedded server is being seeded with demo data.
+    Seeding(SeedProgress),
+    /// The embedded server failed to start.
+    EmbeddedFailed(String),
+    /// A session is established (token valid or fresh login).
+    SignedIn(UserInfo),
+    /// No usable token: show the login screen, pre-filling the user name.
+    NeedLogin { username: Option<String> },
+    /// A login attempt failed.
+    LoginFailed(FailReason),
+    /// The server could not be reached at start; continue as the cached user
+    /// if there is one.
+    StartOffline { user: Option<UserInfo> },
+    /// Result of a periodic health check.
+    Health { online: bool, error: Option<String> },
+}

@@ -1,0 +1,192 @@
+//! Runs effects on tokio tasks and sends their results back as messages.
+
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc};
+
+use super::action::{FailReason, Msg};
+use super::credentials::{Credentials, EMBEDDED, StoredSession};
+use super::effect::{Effect, EffectRunner};
+use super::embedded::{self, EmbeddedServer};
+use super::paths::Paths;
+use super::state::Mode;
+use crate::client::api::{ApiClient, ApiError};
+use crate::protocol::UserInfo;
+
+struct Shared {
+    mode: Mode,
+    paths: Paths,
+    device_name: String,
+    credentials: Credentials,
+    /// The server's client, once known, with the session's token.
+    client: Mutex<Option<ApiClient>>,
+    /// Kept alive for the life of the console.
+    embedded: Mutex<Option<EmbeddedServer>>,
+    /// Serialises `Connect`s so two never run at once.
+    connecting: Mutex<()>,
+}
+
+#[derive(Clone)]
+pub struct TaskRunner {
+    tx: mpsc::UnboundedSender<Msg>,
+    shared: Arc<Shared>,
+}
+
+impl TaskRunner {
+    pub fn new(tx: mpsc::UnboundedSender<Msg>, mode: Mode, paths: Paths, device_name: String) -> TaskRunner {
+        let credentials = Credentials::new(paths.credentials_file());
+        let shared = Shared {
+            mode,
+            paths,
+            device_name,
+            credentials,
+            client: Mutex::new(None),
+            embedded: Mutex::new(None),
+            connecting: Mutex::new(()),
+        };
+        TaskRunner { tx, shared: Arc::new(shared) }
+    }
+
+    fn send(&self, msg: Msg) {
+        // The loop has ended if this fails; nothing is waiting for the answer.
+        let _ = self.tx.send(msg);
+    }
+
+    fn server_key(&self) -> String {
+        match &self.shared.mode {
+            Mode::Embedded { .. } => EMBEDDED.to_string(),
+            Mode::Remote { server } => server.clone(),
+        }
+    }
+
+    async fn connect(&self) {
+        let _one_at_a_time = self.shared.connecting.lock().await;
+        let msg = match self.shared.mode.clone() {
+            Mode::Embedded { role } => self.connect_embedded(embedded::demo_username(role)).await,
+            Mode::Remote { server } => self.connect_remote(&server).await,
+        };
+        self.send(msg);
+    }
+
+    async fn connect_embedded(&self, username: &str) -> Msg {
+        let base = {
+            let mut slot = self.shared.embedded.lock().await;
+            if slot.is_none() {
+                let tx = self.tx.clone();
+                let mut progress = move |p| {
+                    let _ = tx.send(Msg::Seeding(p));
+                };
+                match embedded::start(&self.shared.paths, &mut progress).await {
+                    Ok(server) => *slot = Some(server),
+                    Err(e) => {
+                        tracing::error!("embedded server: {e:#}");
+                        return Msg::EmbeddedFailed(format!("{e:#}"));
+                    }
+                }
+            }
+            slot.as_ref().map(|s| s.base_url.clone()).unwrap_or_default()
+        };
+        let client = ApiClient::new(&base);
+        if let Some(stored) = self.shared.credentials.find(EMBEDDED, Some(username)) {
+            let with_token = client.clone().with_token(stored.token.clone());
+            if let Ok(user) = with_token.me().await {
+                *self.shared.client.lock().await = Some(with_token);
+                return Msg::SignedIn(user);
+            }
+        }
+        match self.login(client, username, embedded::DEMO_PASSWORD).await {
+            Ok(user) => Msg::SignedIn(user),
+            Err(e) => Msg::EmbeddedFailed(e.to_string()),
+        }
+    }
+
+    async fn connect_remote(&self, server: &str) -> Msg {
+        let client = ApiClient::new(server);
+        *self.shared.client.lock().await = Some(client.clone());
+        let Some(stored) = self.shared.credentials.find(server, None) else {
+            return match client.health().await {
+                Ok(_) => Msg::NeedLogin { username: None },
+                Err(_) => Msg::StartOffline { user: None },
+            };
+        };
+        let with_token = client.with_token(stored.token.clone());
+        *self.shared.client.lock().await = Some(with_token.clone());
+        match with_token.me().await {
+            Ok(user) => {
+                let session = StoredSession { user: Some(user.clone()), ..stored };
+                if let Some(id) = self.shared.credentials.device_id() {
+                    self.save(session, id);
+                }
+                Msg::SignedIn(user)
+            }
+            Err(ApiError::Unauthorized(_)) => Msg::NeedLogin { username: Some(stored.username) },
+            Err(e) => {
+                tracing::warn!("starting offline: {e}");
+                Msg::StartOffline { user: stored.user }
+            }
+        }
+    }
+
+    async fn login(&self, client: ApiClient, username: &str, password: &str) -> Result<UserInfo, ApiError> {
+        let device_id = self.shared.credentials.device_id();
+        let resp = client.login(username, password, &self.shared.device_name, device_id).await?;
+        let session = StoredSession {
+            server: self.server_key(),
+            username: resp.user.username.clone(),
+            token: resp.token.clone(),
+            user: Some(resp.user.clone()),
+        };
+        self.save(session, resp.device_id);
+        *self.shared.client.lock().await = Some(client.with_token(resp.token));
+        Ok(resp.user)
+    }
+
+    fn save(&self, session: StoredSession, device_id: uuid::Uuid) {
+        if let Err(e) = self.shared.credentials.save(session, device_id) {
+            tracing::error!("cannot store the device token: {e}");
+        }
+    }
+
+    async fn login_effect(&self, username: String, password: String) {
+        let client = self.shared.client.lock().await.clone();
+        let client = match client {
+            Some(c) => c,
+            None => match &self.shared.mode {
+                Mode::Remote { server } => ApiClient::new(server),
+                Mode::Embedded { .. } => return self.send(Msg::LoginFailed(FailReason::Unreachable)),
+            },
+        };
+        let msg = match self.login(client, &username, &password).await {
+            Ok(user) => Msg::SignedIn(user),
+            Err(ApiError::Unauthorized(_)) => Msg::LoginFailed(FailReason::Unauthorized),
+            Err(ApiError::Unreachable(_)) => Msg::LoginFailed(FailReason::Unreachable),
+            Err(e) => Msg::LoginFailed(FailReason::Other(e.to_string())),
+        };
+        self.send(msg);
+    }
+
+    async fn check_health(&self) {
+        let client = self.shared.client.lock().await.clone();
+        let msg = match client {
+            None => Msg::Health { online: false, error: None },
+            Some(c) => match c.health().await {
+                Ok(_) => Msg::Health { online: true, error: None },
+                Err(e) => Msg::Health { online: false, error: Some(e.to_string()) },
+            },
+        };
+        self.send(msg);
+    }
+}
+
+impl EffectRunner for TaskRunner {
+    fn run(&mut self, effect: Effect) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            match effect {
+                Effect::Connect => this.connect().await,
+                Effect::Login { username, password } => this.login_effect(username, password).await,
+                Effect::CheckHealth => this.check_health().await,
+            }
+        });
+    }
+}

@@ -1,0 +1,381 @@
+//! `update`: the only place the state changes. Synchronous and pure: it
+//! never does I/O, it returns [`Effect`]s for that.
+
+use chrono::Timelike;
+
+use super::action::{Action, FailReason, Msg};
+use super::effect::Effect;
+use super::i18n::Text;
+use super::key::{KeyChord, KeyCodeOrd};
+use super::keymap::{Context, Resolution};
+use super::nav::Screen;
+use super::state::{
+    HEALTH_EVERY_SECS, LinkStatus, LoginField, LoginForm, Modal, Notice, NoticeLevel, Palette, Phase, State,
+    role_screen,
+};
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(ev) => match KeyChord::from_event(&ev) {
+            Some(key) => on_key(state, key),
+            None => Vec::new(),
+        },
+        Msg::Paste(text) => {
+            if let Some(input) = focused_input(state) {
+                input.insert_str(&text);
+                after_palette_edit(state);
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Action(action) => on_action(state, action),
+        Msg::Resize { .. } => {
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick(now) => on_tick(state, now),
+        Msg::Terminate => {
+            state.quit = true;
+            Vec::new()
+        }
+        Msg::Seeding(p) => {
+            state.session.phase = Phase::Seeding(p);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::EmbeddedFailed(reason) => {
+            state.session.phase = Phase::SignedOut;
+            set_link(state, LinkStatus::Offline);
+            state.notice =
+                Some(Notice { level: NoticeLevel::Error, text: state.lang.f(Text::EmbeddedFailed, &[&reason]) });
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::SignedIn(user) => {
+            if !state.navigated {
+                state.screen = state.pinned_screen.unwrap_or(role_screen(user.role));
+            }
+            state.session.user = Some(user);
+            state.session.phase = Phase::SignedIn;
+            state.session.verified = true;
+            if matches!(state.modal, Some(Modal::Login(_))) {
+                state.modal = None;
+            }
+            set_link(state, LinkStatus::Online);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::NeedLogin { username } => {
+            state.session.phase = Phase::SignedOut;
+            state.session.verified = false;
+            let expired = state.session.user.take().is_some();
+            if expired {
+                state.notice =
+                    Some(Notice { level: NoticeLevel::Warning, text: state.lang.t(Text::SessionExpired).into() });
+            }
+            state.modal = Some(Modal::Login(LoginForm::new(username)));
+            if state.link.status == LinkStatus::Connecting {
+                set_link(state, LinkStatus::Online);
+            }
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::LoginFailed(reason) => {
+            let reason = match reason {
+                FailReason::Unauthorized => state.lang.t(Text::ReasonUnauthorized).to_string(),
+                FailReason::Unreachable => state.lang.t(Text::ReasonUnreachable).to_string(),
+                FailReason::Other(text) => text,
+            };
+            if let Some(Modal::Login(form)) = &mut state.modal {
+                form.busy = false;
+                form.error = Some(state.lang.f(Text::LoginFailed, &[&reason]));
+                form.password = Default::default();
+                form.field = LoginField::Password;
+            }
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::StartOffline { user } => {
+            set_link(state, LinkStatus::Offline);
+            state.notice =
+                Some(Notice { level: NoticeLevel::Warning, text: state.lang.t(Text::ServerUnreachable).into() });
+            match user {
+                Some(user) => {
+                    if !state.navigated {
+                        state.screen = state.pinned_screen.unwrap_or(role_screen(user.role));
+                    }
+                    state.session.user = Some(user);
+                    state.session.phase = Phase::SignedIn;
+                }
+                None => {
+                    state.session.phase = Phase::SignedOut;
+                    state.modal = Some(Modal::Login(LoginForm::new(None)));
+                }
+            }
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Health { online, error } => {
+            state.link.checking = false;
+            let was = state.link.status;
+            set_link(state, if online { LinkStatus::Online } else { LinkStatus::Offline });
+            if error != state.link.last_error {
+                state.link.last_error = error;
+                state.dirty = true;
+            }
+            if online && was == LinkStatus::Offline {
+                // Back online: drop the offline notice and confirm the
+                // session with the server if we only had the cached user.
+                if state.notice.as_ref().is_some_and(|n| n.text == state.lang.t(Text::ServerUnreachable)) {
+                    state.notice = None;
+                }
+                if state.session.phase == Phase::SignedIn && !state.session.verified {
+                    return vec![Effect::Connect];
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn set_link(state: &mut State, status: LinkStatus) {
+    if state.link.status != status {
+        state.link.status = status;
+        state.link.since = Some(state.now);
+        state.dirty = true;
+    }
+}
+
+fn on_tick(state: &mut State, now: chrono::DateTime<chrono::FixedOffset>) -> Vec<Effect> {
+    let minute_changed = (now.hour(), now.minute()) != (state.now.hour(), state.now.minute());
+    let second_changed = now.timestamp() != state.now.timestamp();
+    state.now = now;
+    if minute_changed || (state.call_started.is_some() && second_changed) {
+        state.dirty = true;
+    }
+    let connected = matches!(state.session.phase, Phase::SignedIn | Phase::SignedOut);
+    let due = state.link.last_check.is_none_or(|t| (now - t).num_seconds() >= HEALTH_EVERY_SECS);
+    if connected && due && !state.link.checking {
+        state.link.checking = true;
+        state.link.last_check = Some(now);
+        return vec![Effect::CheckHealth];
+    }
+    Vec::new()
+}
+
+fn on_key(state: &mut State, key: KeyChord) -> Vec<Effect> {
+    let chain = state.context_chain();
+    let had_pending = !state.pending_keys.is_empty();
+    if had_pending {
+        state.dirty = true; // the which-key hint changes either way
+    }
+    // A modal's own bindings first, then its text field, then global.
+    let (first, rest) = chain.split_at(1);
+    let with_field = focused_input(state).is_some();
+    let first_chain: &[Context] = if with_field { first } else { &chain };
+    match state.keymap.resolve(first_chain, &state.pending_keys, key) {
+        Resolution::Action(a) => {
+            state.pending_keys.clear();
+            return on_action(state, a);
+        }
+        Resolution::Pending => {
+            state.pending_keys.push(key);
+            state.dirty = true;
+            return Vec::new();
+        }
+        Resolution::Unbound => {}
+    }
+    if had_pending {
+        // An abandoned sequence: forget it and take the key on its own.
+        state.pending_keys.clear();
+        return on_key(state, key);
+    }
+    if let Some(input) = focused_input(state) {
+        if input.handle(key) {
+            after_palette_edit(state);
+            state.dirty = true;
+            return Vec::new();
+        }
+        if let Resolution::Action(a) = state.keymap.resolve(rest, &[], key) {
+            return on_action(state, a);
+        }
+    }
+    if key.code == KeyCodeOrd::Esc {
+        // Esc always gets out of a modal, even if the keymap unbound it.
+        return on_action(state, Action::Cancel);
+    }
+    Vec::new()
+}
+
+fn focused_input(state: &mut State) -> Option<&mut super::input::LineInput> {
+    match &mut state.modal {
+        Some(Modal::Palette(p)) => Some(&mut p.query),
+        Some(Modal::Login(form)) if !form.busy => Some(match form.field {
+            LoginField::Username => &mut form.username,
+            LoginField::Password => &mut form.password,
+        }),
+        _ => None,
+    }
+}
+
+fn after_palette_edit(state: &mut State) {
+    if let Some(Modal::Palette(p)) = &mut state.modal {
+        p.selected = 0;
+    }
+}
+
+fn goto(state: &mut State, screen: Screen) {
+    if matches!(state.modal, Some(Modal::Login(_))) {
+        return;
+    }
+    state.modal = None;
+    state.screen = screen;
+    state.navigated = true;
+}
+
+pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
+    state.dirty = true;
+    if let Some(modal) = &state.modal {
+        let kind = modal.kind();
+        if let Some(effects) = modal_action(state, kind, action) {
+            return effects;
+        }
+    }
+    match action {
+        Action::Quit => state.quit = true,
+        Action::GotoCall => goto(state, Screen::Call),
+        Action::GotoQueue => goto(state, Screen::Queue),
+        Action::GotoWallboard => goto(state, Screen::Wallboard),
+        Action::GotoIntake => goto(state, Screen::Intake),
+        Action::GotoHelp => goto(state, Screen::Help),
+        Action::OpenPalette => {
+            if !matches!(state.modal, Some(Modal::Login(_))) {
+                state.modal = Some(Modal::Palette(Palette::default()));
+            }
+        }
+        Action::ToggleHelp => match state.modal {
+            Some(Modal::Help) => state.modal = None,
+            Some(Modal::Login(_)) => {}
+            _ => state.modal = Some(Modal::Help),
+        },
+        Action::FocusNext | Action::FocusPrev => {
+            let n = state.screen.panes().len();
+            let i = &mut state.focus[state.screen.index()];
+            *i = if action == Action::FocusNext { (*i + 1) % n } else { (*i + n - 1) % n };
+        }
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            if state.screen == Screen::Help {
+                scroll_help(state, action);
+            }
+        }
+        Action::Confirm => {}
+        Action::Cancel => {
+            state.pending_keys.clear();
+            if state.notice.is_some() {
+                state.notice = None;
+            }
+        }
+        Action::ToggleCallTimer => {
+            state.call_started = match state.call_started {
+                Some(_) => None,
+                None => Some(state.now),
+            };
+        }
+        Action::Refresh => {
+            state.link.checking = true;
+            state.link.last_check = Some(state.now);
+            let mut effects = vec![Effect::CheckHealth];
+            if state.session.phase == Phase::SignedIn && !state.session.verified {
+                effects.push(Effect::Connect);
+            }
+            return effects;
+        }
+    }
+    Vec::new()
+}
+
+fn scroll_help(state: &mut State, action: Action) {
+    let s = &mut state.help_scroll;
+    *s = match action {
+        Action::Up => s.saturating_sub(1),
+        Action::Down => s.saturating_add(1),
+        Action::PageUp => s.saturating_sub(10),
+        Action::PageDown => s.saturating_add(10),
+        Action::Top => 0,
+        _ => u16::MAX, // clamped when drawn
+    };
+}
+
+/// Actions a modal handles itself; `None` lets the global handling run.
+fn modal_action(state: &mut State, kind: super::nav::ModalKind, action: Action) -> Option<Vec<Effect>> {
+    use super::nav::ModalKind;
+    match (kind, action) {
+        (ModalKind::Palette | ModalKind::Help, Action::Cancel) => {
+            state.modal = None;
+            state.pending_keys.clear();
+            Some(Vec::new())
+        }
+        (ModalKind::Palette, Action::Up | Action::Down | Action::Top | Action::Bottom) => {
+            let n = match &state.modal {
+                Some(Modal::Palette(p)) => state.palette_matches(p.query.text()).len(),
+                _ => 0,
+            };
+            if let Some(Modal::Palette(p)) = &mut state.modal {
+                p.selected = match action {
+                    Action::Up => p.selected.checked_sub(1).unwrap_or(n.saturating_sub(1)),
+                    Action::Down if n > 0 => (p.selected + 1) % n,
+                    Action::Bottom => n.saturating_sub(1),
+                    _ => 0,
+                };
+            }
+            Some(Vec::new())
+        }
+        (ModalKind::Palette, Action::Confirm) => {
+            let chosen = match &state.modal {
+                Some(Modal::Palette(p)) => state.palette_matches(p.query.text()).get(p.selected).copied(),
+                _ => None,
+            };
+            state.modal = None;
+            Some(chosen.map(|a| on_action(state, a)).unwrap_or_default())
+        }
+        (ModalKind::Login, _) => Some(login_action(state, action)),
+        _ => None,
+    }
+}
+
+fn login_action(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(Modal::Login(form)) = &mut state.modal else {
+        return Vec::new();
+    };
+    match action {
+        Action::FocusNext | Action::FocusPrev | Action::Up | Action::Down => {
+            form.field = match form.field {
+                LoginField::Username => LoginField::Password,
+                LoginField::Password => LoginField::Username,
+            };
+        }
+        Action::Confirm if !form.busy => {
+            let username = form.username.text().trim().to_string();
+            let password = form.password.text().to_string();
+            if username.is_empty() || password.is_empty() {
+                form.error = Some(state.lang.t(Text::LoginMissingFields).into());
+                form.field = if username.is_empty() { LoginField::Username } else { LoginField::Password };
+                return Vec::new();
+            }
+            form.busy = true;
+            form.error = None;
+            return vec![Effect::Login { username, password }];
+        }
+        // Quitting and the clock work from the login screen; nothing else.
+        Action::Quit => state.quit = true,
+        Action::Refresh => return vec![Effect::CheckHealth],
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The effects to run when the console starts.
+pub fn init(state: &mut State) -> Vec<Effect> {
+    state.dirty = true;
+    vec![Effect::Connect]
+}

@@ -1,0 +1,159 @@
+//! End to end: the real binary in a 120×40 tmux session with NO_COLOR=1.
+//! It starts the embedded demo (seeding it on this first run), visits every
+//! screen by key, opens the help and the palette, quits, and checks that
+//! the terminal came back and the process exited 0.
+//!
+//! tmux is required: CI installs it (.ci/run). Without it this test fails
+//! with a message saying so; it is never skipped silently.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux").args(["-L", &self.socket, "-f", "/dev/null"]).args(args).output().expect("tmux runs")
+    }
+
+    fn capture(&self, escapes: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "e2e"];
+        if escapes {
+            args.push("-e");
+        }
+        String::from_utf8_lossy(&self.run(&args).stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
+    }
+
+    /// Polls the screen until `ok` holds, failing with the screen after
+    /// `timeout`.
+    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture(false);
+            if ok(&screen) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn require_tmux() {
+    let found = Command::new("tmux").arg("-V").output().map(|o| o.status.success()).unwrap_or(false);
+    assert!(found, "tmux is required for the console end-to-end test: install it (apt-get install tmux); .ci/run does");
+}
+
+/// SGR parameters that set a colour (not the terminal default).
+fn colour_codes(screen: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for seq in screen.split("\x1b[").skip(1) {
+        let Some(end) = seq.find(|c: char| c.is_ascii_alphabetic()) else { continue };
+        if &seq[end..end + 1] != "m" {
+            continue;
+        }
+        for p in seq[..end].split(';') {
+            let n: u32 = p.parse().unwrap_or(0);
+            if matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107) {
+                found.push(seq[..end].to_string());
+            }
+        }
+    }
+    found
+}
+
+fn wait_for_file(path: &Path, timeout: Duration) -> Option<String> {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && text.ends_with('\n')
+        {
+            return Some(text);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+#[test]
+fn console_end_to_end_in_tmux() {
+    require_tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let exit_file: PathBuf = dir.path().join("exit");
+    let tmux = Tmux { socket: format!("beyazmasa-e2e-{}", std::process::id()) };
+    let command = format!(
+        "env NO_COLOR=1 TERM=xterm-256color BEYAZMASA_CONFIG_DIR='{config}' BEYAZMASA_DATA_DIR='{data}' '{bin}'; \
+         echo EXIT=$? > '{exit}.tmp'; stty -a > '{stty}'; mv '{exit}.tmp' '{exit}'; sleep 60",
+        config = dir.path().join("config").display(),
+        data = dir.path().join("data").display(),
+        bin = env!("CARGO_BIN_EXE_beyazmasa"),
+        exit = exit_file.display(),
+        stty = dir.path().join("stty").display(),
+    );
+    let out = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "sh", "-c", &command]);
+    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+
+    // The first run seeds the demo database; then the agent is signed in.
+    tmux.wait_for("the call screen, signed in", Duration::from_secs(60), |s| {
+        s.contains("Arayan") && s.contains("agent · Çağrı temsilcisi") && s.contains("● Çevrim içi")
+    });
+    let styled = tmux.capture(true);
+    assert_eq!(colour_codes(&styled), Vec::<String>::new(), "NO_COLOR: no colours at all");
+    assert!(styled.contains("\x1b[1;7m") || styled.contains("\x1b[7m"), "bold/reverse survive NO_COLOR");
+
+    for (key, title) in [
+        ("F3", "Birim kuyruğu"),
+        ("F4", "SLA ihlalleri"),
+        ("F5", "Bekleyen kayıtlar"),
+        ("F1", "Kullanıcı tuş haritası"),
+        ("F2", "Geçmiş başvurular"),
+    ] {
+        tmux.send(&[key]);
+        tmux.wait_for(title, Duration::from_secs(10), |s| s.contains(title));
+    }
+
+    tmux.send(&["C-k"]);
+    tmux.wait_for("the help overlay", Duration::from_secs(10), |s| s.contains("Bu ekrandaki kısayollar"));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the help overlay to close", Duration::from_secs(10), |s| !s.contains("Bu ekrandaki kısayollar"));
+
+    tmux.send(&["C-p"]);
+    tmux.wait_for("the palette", Duration::from_secs(10), |s| s.contains("Komut ara"));
+    tmux.send(&["-l", "gelen"]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the intake screen from the palette", Duration::from_secs(10), |s| {
+        s.contains("Bekleyen kayıtlar") && !s.contains("Komut ara")
+    });
+
+    tmux.send(&["C-q"]);
+    let exit = wait_for_file(&exit_file, Duration::from_secs(15)).expect("the console exits after ctrl-q");
+    assert_eq!(exit.trim(), "EXIT=0");
+    // The terminal is out of raw mode: line editing and echo are back.
+    let stty = std::fs::read_to_string(dir.path().join("stty")).unwrap();
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    assert!(flags.contains(&"icanon") && flags.contains(&"echo"), "terminal left in raw mode:\n{stty}");
+    // Back on the normal screen: nothing of the console is left.
+    let after = tmux.capture(false);
+    assert!(!after.contains("Çevrim içi") && !after.contains("Arayan"), "alternate screen left:\n{after}");
+    assert!(after.trim().is_empty(), "nothing was printed over the terminal:\n{after}");
+    let log_dir = dir.path().join("data").join("logs");
+    let logs: Vec<_> = std::fs::read_dir(&log_dir).expect("a log directory").collect();
+    assert!(!logs.is_empty(), "logs go to the data dir");
+}
