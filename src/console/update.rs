@@ -254,7 +254,16 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
     }
     match action {
-        Action::Quit => state.quit = true,
+        Action::Quit => {
+            // Pending work is safe in the cache, but say so once.
+            let text = state.lang.f(Text::QuitWithPending, &[&state.link.pending.to_string()]);
+            let warned = state.notice.as_ref().is_some_and(|n| n.text == text);
+            if state.link.pending == 0 || warned {
+                state.quit = true;
+            } else {
+                state.notice = Some(Notice { level: NoticeLevel::Warning, text });
+            }
+        }
         Action::GotoCall => goto(state, Screen::Call),
         Action::GotoQueue => goto(state, Screen::Queue),
         Action::GotoWallboard => goto(state, Screen::Wallboard),
