@@ -342,3 +342,38 @@ async fn a_fresh_console_bootstraps_from_a_snapshot_then_pulls_across_page_bound
         assert_eq!(reader.engine.sync_once().await.unwrap().pulled, 0);
     }
 }
+
+#[tokio::test]
+async fn changes_reach_a_running_console_through_the_event_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let watcher = console(dir.path(), "watcher", &server.base_url(), "agent2").await;
+    let cache = watcher.cache.clone();
+    let mut status = watcher.engine.handle().status;
+    let task = tokio::spawn(watcher.engine.run());
+    // Wait for its first round (bootstrap) to finish.
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while status.borrow().last_sync.is_none() {
+            status.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("first sync");
+
+    let filer = console(dir.path(), "filer", &server.base_url(), "agent").await;
+    filer.engine.sync_once().await.unwrap();
+    let r = filer.cache.file_request(water_request(1)).await.unwrap();
+    filer.engine.sync_once().await.unwrap();
+    // The periodic sync is 15–30 s away: only the event stream can do this.
+    let arrived = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            if cache.request(r.id).await.unwrap().is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(arrived.is_ok(), "the change did not arrive through the event stream");
+    task.abort();
+}

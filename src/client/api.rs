@@ -185,6 +185,26 @@ impl ApiClient {
         header.ok_or_else(|| ApiError::Protocol("empty snapshot".into()))
     }
 
+    /// Opens the server's event stream (SSE) after `last_event_id`; the
+    /// response body is read by [`next_events`].
+    pub async fn events(&self, last_event_id: Option<i64>) -> Result<reqwest::Response, ApiError> {
+        let mut rb = self.http.get(self.url("/events")).timeout(Duration::from_secs(24 * 3600));
+        if let Some(id) = last_event_id {
+            rb = rb.header("Last-Event-ID", id.to_string());
+        }
+        let res = self.auth(rb).send().await.map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        match res.status() {
+            s if s.is_success() => Ok(res),
+            StatusCode::UNAUTHORIZED => Err(ApiError::Unauthorized("event stream".into())),
+            s => Err(ApiError::Server {
+                status: s.as_u16(),
+                code: "http".into(),
+                message: "event stream".into(),
+                field: None,
+            }),
+        }
+    }
+
     pub async fn search_citizens(&self, q: &str) -> Result<Vec<CitizenHit>, ApiError> {
         self.send(self.http.get(self.url("/citizens")).query(&[("q", q)])).await
     }

@@ -197,8 +197,48 @@ impl SyncEngine {
         });
     }
 
-    /// Runs until the task is dropped.
+    /// Listens to the server's event stream and nudges a sync on every
+    /// change, so new and changed requests appear within a second. Reconnects
+    /// with backoff; returns only when the token is refused.
+    pub async fn listen(api: ApiClient, nudge: Arc<Notify>) {
+        use futures::StreamExt;
+        let mut failures = 0u32;
+        loop {
+            match api.events(None).await {
+                Ok(res) => {
+                    failures = 0;
+                    nudge.notify_one(); // catch up on what happened while away
+                    let mut stream = res.bytes_stream();
+                    let mut line = Vec::new();
+                    while let Some(Ok(chunk)) = stream.next().await {
+                        for b in chunk {
+                            if b != b'\n' {
+                                line.push(b);
+                                continue;
+                            }
+                            if line.starts_with(b"event: change") || line.starts_with(b"event:change") {
+                                nudge.notify_one();
+                            }
+                            line.clear();
+                        }
+                    }
+                }
+                Err(ApiError::Unauthorized(_)) => return,
+                Err(_) => failures = failures.saturating_add(1),
+            }
+            let wait = backoff(failures.max(1), rand::rng().random_range(0.5..1.0));
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Runs until the task is dropped, with an event listener beside it.
     pub async fn run(self) {
+        let listener = tokio::spawn(Self::listen(self.api.clone(), self.nudge.clone()));
+        self.run_loop().await;
+        listener.abort();
+    }
+
+    async fn run_loop(&self) {
         let mut failures: u32 = 0;
         loop {
             let result = self.sync_once().await;
