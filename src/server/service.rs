@@ -4,7 +4,7 @@
 //! the change sequence, audit, and remember the mutation id so a retry has
 //! exactly one effect.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound as _, Utc};
 use uuid::Uuid;
 
 use std::sync::Arc;
@@ -162,7 +162,8 @@ async fn apply_in_savepoint(
     job: &Job,
 ) -> Res<(Outcome, Vec<(i64, Entity)>)> {
     let device = job.user.device_id;
-    let ctx = Ctx { user: &job.user, now: Utc::now() };
+    // Millisecond precision: what the store keeps, so responses and pulls agree.
+    let ctx = Ctx { user: &job.user, now: Utc::now().trunc_subsecs(3) };
     let m = &job.mutation;
     tx.savepoint().await?;
     if job.remember
@@ -494,7 +495,7 @@ async fn create_request(
         Some(t) if t > ctx.now + Duration::minutes(5) => {
             return Err(ApiError::invalid("created_at", "created_at is in the future"));
         }
-        Some(t) => t,
+        Some(t) => t.trunc_subsecs(3),
         None => ctx.now,
     };
     if n.call_seconds.is_some_and(|s| s > 24 * 3600) {
