@@ -57,6 +57,7 @@ async fn run() {
     let creates = env_num("BENCH_CREATES", 20_000);
     let clients = env_num("BENCH_CLIENTS", 32);
     let citizens = env_num("BENCH_CITIZENS", 200_000);
+    // Set BENCH_CREATES=0 and BENCH_CITIZENS=0 to run parts alone.
     let searches = env_num("BENCH_SEARCHES", 2_000);
 
     let dir = tempfile::tempdir().unwrap();
@@ -133,6 +134,27 @@ async fn run() {
         ms(*lat.last().unwrap_or(&Duration::ZERO)),
     );
     println!("  target: >= 2000 creates/s at p99 <= 50 ms");
+
+    // ---- 1b. the write path alone (no HTTP): one task, back to back.
+    let user = state.store.authenticate(&beyazmasa::server::auth::token_hash(&token)).await.unwrap().unwrap();
+    let n = 3000;
+    let t = Instant::now();
+    for i in 0..n {
+        let body: beyazmasa::protocol::NewRequest = serde_json::from_value(json!({
+            "type": "complaint", "channel": "line153", "category": cats[i % cats.len()],
+            "location": {"district": "SAHINBEY", "neighbourhood": "Karataş"}, "description": format!("servis {i}")
+        }))
+        .unwrap();
+        let op = beyazmasa::protocol::MutationOp::CreateRequest { request: body };
+        beyazmasa::server::service::apply_once(&state, &user, op).await.unwrap();
+    }
+    let e = t.elapsed();
+    println!(
+        "service::apply (no HTTP, 1 task): {n} creates in {:.2}s = {:.0} creates/s, {:.0} µs each",
+        e.as_secs_f64(),
+        n as f64 / e.as_secs_f64(),
+        e.as_micros() as f64 / n as f64
+    );
 
     // ---- 2. citizen search
     let seeding = Instant::now();

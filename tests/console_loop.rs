@@ -246,3 +246,30 @@ fn resizing_down_to_80x24_and_below_never_panics() {
     assert_eq!(text.lines().count(), 24);
     assert!(text.lines().all(|l| l.chars().count() <= 80));
 }
+
+#[test]
+fn sync_status_drives_the_status_bar_and_quitting_with_pending_work_warns_once() {
+    use beyazmasa::client::cache::OutboxCounts;
+    use beyazmasa::client::sync::SyncStatus;
+    let mut state = signed_in_state();
+    let t = chrono::Utc::now();
+    update(
+        &mut state,
+        Msg::Sync(SyncStatus {
+            online: false,
+            since: Some(t),
+            last_sync: Some(t),
+            last_error: Some("server unreachable".into()),
+            counts: OutboxCounts { pending: 3, rejected: 1, conflict: 0 },
+            bootstrap: None,
+        }),
+    );
+    assert_eq!(state.link.status, LinkStatus::Offline);
+    assert_eq!(state.link.pending, 4);
+    assert_eq!(state.link.last_error.as_deref(), Some("server unreachable"));
+    on_action(&mut state, Action::Quit);
+    assert!(!state.quit, "the first quit only warns");
+    assert!(state.notice.as_ref().unwrap().text.contains("4 kayıt"), "{:?}", state.notice);
+    on_action(&mut state, Action::Quit);
+    assert!(state.quit, "the second quit quits; the outbox stays on disk");
+}

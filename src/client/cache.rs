@@ -185,6 +185,23 @@ impl Cache {
         Ok(Uuid::parse_str(&s)?)
     }
 
+    /// Makes this cache push as `device` (the device its token was issued
+    /// to). Tracking-number blocks belong to a device, so a cache that
+    /// changes device drops the serials it had not used yet.
+    pub async fn adopt_device(&self, device: Uuid) -> Result<()> {
+        if self.device_id().await? == device {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM serial_blocks").execute(&mut *tx).await?;
+        sqlx::query("UPDATE meta SET value = ? WHERE key = 'device_id'")
+            .bind(device.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The pull cursor and the epoch it belongs to.
     pub async fn cursor(&self) -> Result<(i64, Option<String>)> {
         let since = self.meta("cursor").await?.and_then(|s| s.parse().ok()).unwrap_or(0);

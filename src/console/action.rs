@@ -112,4 +112,6 @@ pub enum Msg {
     StartOffline { user: Option<UserInfo> },
     /// Result of a periodic health check.
     Health { online: bool, error: Option<String> },
+    /// The sync engine's state changed (online, outbox counts, last sync).
+    Sync(crate::client::sync::SyncStatus),
 }

@@ -52,6 +52,15 @@ impl Paths {
         self.data_dir.join("embedded.db")
     }
 
+    /// The offline cache of one profile (server and user), mode 0600.
+    pub fn cache_db(&self, server: &str, username: &str) -> PathBuf {
+        let key: String = format!("{server}-{username}")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
+        self.data_dir.join(format!("cache-{key}.db"))
+    }
+
     /// Device tokens (mode 0600).
     pub fn credentials_file(&self) -> PathBuf {
         self.data_dir.join("credentials.toml")

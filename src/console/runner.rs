@@ -11,6 +11,8 @@ use super::embedded::{self, EmbeddedServer};
 use super::paths::Paths;
 use super::state::Mode;
 use crate::client::api::{ApiClient, ApiError};
+use crate::client::cache::{Cache, LocalUser};
+use crate::client::sync::{SyncEngine, SyncHandle};
 use crate::protocol::UserInfo;
 
 struct Shared {
@@ -24,6 +26,8 @@ struct Shared {
     embedded: Mutex<Option<EmbeddedServer>>,
     /// Serialises `Connect`s so two never run at once.
     connecting: Mutex<()>,
+    /// The offline cache and its sync engine, once signed in.
+    sync: Mutex<Option<SyncHandle>>,
 }
 
 #[derive(Clone)]
@@ -43,6 +47,7 @@ impl TaskRunner {
             client: Mutex::new(None),
             embedded: Mutex::new(None),
             connecting: Mutex::new(()),
+            sync: Mutex::new(None),
         };
         TaskRunner { tx, shared: Arc::new(shared) }
     }
@@ -65,7 +70,54 @@ impl TaskRunner {
             Mode::Embedded { role } => self.connect_embedded(embedded::demo_username(role)).await,
             Mode::Remote { server } => self.connect_remote(&server).await,
         };
+        if let Msg::SignedIn(user) | Msg::StartOffline { user: Some(user) } = &msg {
+            self.start_sync(user).await;
+        }
         self.send(msg);
+    }
+
+    /// Opens this profile's offline cache and starts its sync engine (once),
+    /// forwarding its status to the loop.
+    async fn start_sync(&self, user: &UserInfo) {
+        let mut slot = self.shared.sync.lock().await;
+        if let Some(h) = slot.as_ref() {
+            h.sync_now();
+            return;
+        }
+        let Some(client) = self.shared.client.lock().await.clone() else { return };
+        let path = self.shared.paths.cache_db(&self.server_key(), &user.username);
+        let local = LocalUser { id: user.id, username: user.username.clone() };
+        let cache = match Cache::open(&path, local).await {
+            Ok(c) => Arc::new(c),
+            Err(e) => {
+                tracing::error!("offline cache: {e:#}");
+                return;
+            }
+        };
+        // The cache pushes as this device: the one the token was issued to.
+        if let Some(device) = self.shared.credentials.device_id()
+            && let Err(e) = cache.adopt_device(device).await
+        {
+            tracing::error!("offline cache: {e:#}");
+            return;
+        }
+        let engine = match SyncEngine::new(cache, client).await {
+            Ok(e) => e,
+            Err(e) => return tracing::error!("sync engine: {e:#}"),
+        };
+        let handle = engine.handle();
+        tokio::spawn(engine.run());
+        let mut status = handle.status.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            while status.changed().await.is_ok() {
+                let s = status.borrow_and_update().clone();
+                if tx.send(Msg::Sync(s)).is_err() {
+                    break;
+                }
+            }
+        });
+        *slot = Some(handle);
     }
 
     async fn connect_embedded(&self, username: &str) -> Msg {
@@ -157,7 +209,10 @@ impl TaskRunner {
             },
         };
         let msg = match self.login(client, &username, &password).await {
-            Ok(user) => Msg::SignedIn(user),
+            Ok(user) => {
+                self.start_sync(&user).await;
+                Msg::SignedIn(user)
+            }
             Err(ApiError::Unauthorized(_)) => Msg::LoginFailed(FailReason::Unauthorized),
             Err(ApiError::Unreachable(_)) => Msg::LoginFailed(FailReason::Unreachable),
             Err(e) => Msg::LoginFailed(FailReason::Other(e.to_string())),

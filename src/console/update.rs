@@ -115,6 +115,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
+        Msg::Sync(s) => {
+            // The sync engine knows best whether the server answers.
+            set_link(state, if s.online { LinkStatus::Online } else { LinkStatus::Offline });
+            if let Some(t) = s.since {
+                state.link.since = Some(t.with_timezone(state.now.offset()));
+            }
+            state.link.last_sync = s.last_sync.map(|t| t.with_timezone(state.now.offset()));
+            state.link.pending = s.counts.pending + s.counts.rejected + s.counts.conflict;
+            state.link.last_error = s.last_error;
+            state.dirty = true;
+            Vec::new()
+        }
         Msg::Health { online, error } => {
             state.link.checking = false;
             let was = state.link.status;
@@ -242,7 +254,16 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
     }
     match action {
-        Action::Quit => state.quit = true,
+        Action::Quit => {
+            // Pending work is safe in the cache, but say so once.
+            let text = state.lang.f(Text::QuitWithPending, &[&state.link.pending.to_string()]);
+            let warned = state.notice.as_ref().is_some_and(|n| n.text == text);
+            if state.link.pending == 0 || warned {
+                state.quit = true;
+            } else {
+                state.notice = Some(Notice { level: NoticeLevel::Warning, text });
+            }
+        }
         Action::GotoCall => goto(state, Screen::Call),
         Action::GotoQueue => goto(state, Screen::Queue),
         Action::GotoWallboard => goto(state, Screen::Wallboard),

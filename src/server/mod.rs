@@ -36,6 +36,7 @@ pub struct AppState {
     pub reference: Arc<service::Reference>,
     pub events: EventHub,
     pub audit: AuditSink,
+    pub writer: service::Writer,
 }
 
 /// Fans server events out to the SSE streams of this instance.
@@ -114,11 +115,14 @@ impl AppState {
     }
 
     pub fn with_store(store: Arc<dyn Store>) -> AppState {
+        let reference = Arc::new(service::Reference::shipped());
+        let events = EventHub::new();
         AppState {
             audit: AuditSink::start(store.clone()),
+            writer: service::Writer::start(reference.clone(), store.clone(), events.clone()),
             store,
-            reference: Arc::new(service::Reference::shipped()),
-            events: EventHub::new(),
+            reference,
+            events,
         }
     }
 }

@@ -7,10 +7,14 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
-use super::store::{AuditEntry, CITIZEN, REQUEST, StoreTx};
+use super::store::{AuditEntry, CITIZEN, REQUEST, Store, StoreTx};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::model::RequestType;
 use crate::domain::phone::Phone;
@@ -35,61 +39,175 @@ pub struct Ctx<'a> {
 /// Validation failures become `Rejected` outcomes and are remembered too, so
 /// a retry gets the same answer; only server faults are errors.
 pub async fn apply(state: &AppState, user: &AuthUser, mutation: Mutation) -> Res<Outcome> {
-    apply_inner(state, user, mutation, true).await
+    state.writer.submit(user, mutation, true).await
 }
 
 /// Applies an operation that carries no client mutation id (a plain REST
 /// call): nobody can retry it by id, so there is nothing to remember.
 /// Creates stay idempotent through their client-supplied entity id.
 pub async fn apply_once(state: &AppState, user: &AuthUser, op: MutationOp) -> Res<Outcome> {
-    apply_inner(state, user, Mutation { mutation_id: Uuid::now_v7(), op }, false).await
+    state.writer.submit(user, Mutation { mutation_id: Uuid::now_v7(), op }, false).await
 }
 
-async fn apply_inner(state: &AppState, user: &AuthUser, mutation: Mutation, remember: bool) -> Res<Outcome> {
-    let device = user.device_id;
-    let ctx = Ctx { user, now: Utc::now() };
-    let mut tx = state.store.begin().await?;
-    if remember && let Some(original) = tx.processed(device, mutation.mutation_id).await? {
-        return Ok(match original {
+/// Applies a console's batch: all are queued at once, so they share
+/// transactions, and each still gets its own result, in order.
+pub async fn apply_all(state: &AppState, user: &AuthUser, mutations: Vec<Mutation>) -> Res<Vec<Outcome>> {
+    let mut waiting = Vec::with_capacity(mutations.len());
+    for m in mutations {
+        waiting.push(state.writer.enqueue(user, m, true).await?);
+    }
+    let mut out = Vec::with_capacity(waiting.len());
+    for w in waiting {
+        out.push(w.await.map_err(|_| anyhow::anyhow!("writer stopped"))??);
+    }
+    Ok(out)
+}
+
+struct Job {
+    user: AuthUser,
+    mutation: Mutation,
+    remember: bool,
+    reply: oneshot::Sender<Res<Outcome>>,
+}
+
+/// Group commit. One task per server instance takes queued mutations in
+/// batches (up to [`Writer::BATCH`]) and applies each inside its own
+/// savepoint of one shared transaction: a mutation that fails is rolled
+/// back alone, the batch commits once, and only then are results and
+/// events released. On SQLite, writers are serialised anyway; this saves a
+/// commit and the transaction set-up per mutation. Across instances the
+/// database's own locking keeps it correct.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    pub const BATCH: usize = 64;
+
+    pub fn start(reference: Arc<Reference>, store: Arc<dyn Store>, events: super::EventHub) -> Writer {
+        let (tx, mut rx) = mpsc::channel::<Job>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut jobs = vec![first];
+                while jobs.len() < Self::BATCH {
+                    match rx.try_recv() {
+                        Ok(j) => jobs.push(j),
+                        Err(_) => break,
+                    }
+                }
+                run_batch(&reference, store.as_ref(), &events, jobs).await;
+            }
+        });
+        Writer { tx }
+    }
+
+    async fn enqueue(
+        &self,
+        user: &AuthUser,
+        mutation: Mutation,
+        remember: bool,
+    ) -> Res<oneshot::Receiver<Res<Outcome>>> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job { user: user.clone(), mutation, remember, reply })
+            .await
+            .map_err(|_| anyhow::anyhow!("writer stopped"))?;
+        Ok(rx)
+    }
+
+    async fn submit(&self, user: &AuthUser, mutation: Mutation, remember: bool) -> Res<Outcome> {
+        self.enqueue(user, mutation, remember).await?.await.map_err(|_| anyhow::anyhow!("writer stopped"))?
+    }
+}
+
+async fn run_batch(reference: &Reference, store: &dyn Store, events: &super::EventHub, jobs: Vec<Job>) {
+    let mut tx = match store.begin().await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            for j in jobs {
+                let _ = j.reply.send(Err(anyhow::anyhow!("{msg}").into()));
+            }
+            return;
+        }
+    };
+    let mut done = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let result = apply_in_savepoint(reference, tx.as_mut(), &job).await;
+        done.push((job.reply, result));
+    }
+    if let Err(e) = tx.commit().await {
+        let msg = format!("{e:#}");
+        tracing::error!(error = %msg, "group commit failed");
+        for (reply, _) in done {
+            let _ = reply.send(Err(anyhow::anyhow!("commit failed: {msg}").into()));
+        }
+        return;
+    }
+    for (reply, result) in done {
+        let result = result.map(|(outcome, changed)| {
+            for (seq, entity) in changed {
+                events.publish(ServerEvent::Change { seq, entity });
+            }
+            outcome
+        });
+        let _ = reply.send(result);
+    }
+}
+
+async fn apply_in_savepoint(
+    reference: &Reference,
+    tx: &mut dyn StoreTx,
+    job: &Job,
+) -> Res<(Outcome, Vec<(i64, Entity)>)> {
+    let device = job.user.device_id;
+    let ctx = Ctx { user: &job.user, now: Utc::now() };
+    let m = &job.mutation;
+    tx.savepoint().await?;
+    if job.remember
+        && let Some(original) = tx.processed(device, m.mutation_id).await?
+    {
+        tx.release().await?;
+        let dup = match original {
             Outcome::Duplicate { .. } => original,
             o => Outcome::Duplicate { original: Box::new(o) },
-        });
+        };
+        return Ok((dup, Vec::new()));
     }
-    let result = run_op(state, &ctx, tx.as_mut(), &mutation.op).await;
-    let (outcome, changed) = match result {
+    let (outcome, changed) = match run_op(reference, &ctx, tx, &m.op).await {
         Ok(changed) => {
             let main = changed.first().cloned().ok_or_else(|| anyhow::anyhow!("mutation changed nothing"))?;
             (Outcome::Applied { version: main.1.version(), entity: main.1 }, changed)
         }
-        Err(ApiError::Conflict { message, current: Some(current) }) => {
-            // Nothing of this mutation may stay: start over for the record.
-            drop(tx);
-            tx = state.store.begin().await?;
-            (Outcome::Conflict { message, current: *current }, Vec::new())
-        }
-        Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
         Err(e) => {
-            drop(tx);
-            tx = state.store.begin().await?;
-            (
-                Outcome::Rejected { code: e.code().to_string(), message: e.public_message(), field: e.field() },
-                Vec::new(),
-            )
+            // Nothing of this mutation may stay.
+            tx.rollback_to_savepoint().await?;
+            match e {
+                ApiError::Internal(e) => {
+                    tx.release().await?;
+                    return Err(ApiError::Internal(e));
+                }
+                ApiError::Conflict { message, current: Some(current) } => {
+                    (Outcome::Conflict { message, current: *current }, Vec::new())
+                }
+                e => (
+                    Outcome::Rejected { code: e.code().to_string(), message: e.public_message(), field: e.field() },
+                    Vec::new(),
+                ),
+            }
         }
     };
-    if remember {
-        tx.mark_processed(device, mutation.mutation_id, &outcome).await?;
+    if job.remember {
+        tx.mark_processed(device, m.mutation_id, &outcome).await?;
     }
-    tx.commit().await?;
-    for (seq, entity) in changed {
-        state.events.publish(ServerEvent::Change { seq, entity });
-    }
-    Ok(outcome)
+    tx.release().await?;
+    Ok((outcome, changed))
 }
 
 /// Runs the operation; returns the changed entities with their sequence
 /// numbers, the one the mutation is about first.
-async fn run_op(state: &AppState, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, op: &MutationOp) -> Res<Vec<(i64, Entity)>> {
+async fn run_op(state: &Reference, ctx: &Ctx<'_>, tx: &mut dyn StoreTx, op: &MutationOp) -> Res<Vec<(i64, Entity)>> {
     match op {
         MutationOp::CreateCitizen { citizen } => create_citizen(state, ctx, tx, citizen).await,
         MutationOp::UpdateCitizen { id, base_version, patch } => {
@@ -153,8 +271,8 @@ fn clean_email(value: &Option<String>) -> Res<Option<String>> {
     if valid { Ok(Some(e)) } else { Err(ApiError::invalid("email", format!("'{e}' is not an e-mail address"))) }
 }
 
-fn resolve_address(state: &AppState, field: &str, a: &Address) -> Res<Address> {
-    let g = &state.reference.gazetteer;
+fn resolve_address(state: &Reference, field: &str, a: &Address) -> Res<Address> {
+    let g = &state.gazetteer;
     let (code, _) = g.district(&a.district).ok_or_else(|| {
         ApiError::invalid(&format!("{field}.district"), format!("unknown district '{}'", a.district.trim()))
     })?;
@@ -172,8 +290,8 @@ fn resolve_address(state: &AppState, field: &str, a: &Address) -> Res<Address> {
     })
 }
 
-fn resolve_location(state: &AppState, l: &Location) -> Res<Location> {
-    let g = &state.reference.gazetteer;
+fn resolve_location(state: &Reference, l: &Location) -> Res<Location> {
+    let g = &state.gazetteer;
     let (code, _) = g
         .district(&l.district)
         .ok_or_else(|| ApiError::invalid("location.district", format!("unknown district '{}'", l.district.trim())))?;
@@ -218,7 +336,7 @@ async fn audit(tx: &mut dyn StoreTx, ctx: &Ctx<'_>, action: &str, entity: &str, 
 // ------------------------------------------------------------- citizens
 
 async fn create_citizen(
-    state: &AppState,
+    state: &Reference,
     ctx: &Ctx<'_>,
     tx: &mut dyn StoreTx,
     n: &NewCitizen,
@@ -260,7 +378,7 @@ async fn create_citizen(
 }
 
 async fn update_citizen(
-    state: &AppState,
+    state: &Reference,
     ctx: &Ctx<'_>,
     tx: &mut dyn StoreTx,
     id: Uuid,
@@ -330,18 +448,13 @@ fn event(ctx: &Ctx<'_>, kind: EventKind) -> TimelineEvent {
     }
 }
 
-fn category<'a>(state: &'a AppState, code: &str) -> Res<&'a Category> {
-    state
-        .reference
-        .taxonomy
-        .category(code)
-        .ok_or_else(|| ApiError::invalid("category", format!("unknown category '{code}'")))
+fn category<'a>(state: &'a Reference, code: &str) -> Res<&'a Category> {
+    state.taxonomy.category(code).ok_or_else(|| ApiError::invalid("category", format!("unknown category '{code}'")))
 }
 
-fn check_unit(state: &AppState, field: &str, code: &str) -> Res<String> {
+fn check_unit(state: &Reference, field: &str, code: &str) -> Res<String> {
     let code = code.trim();
     state
-        .reference
         .taxonomy
         .unit(code)
         .map(|u| u.code.clone())
@@ -361,7 +474,7 @@ fn transition(t: Transition, from: Status, role: Role) -> Res<Status> {
 }
 
 async fn create_request(
-    state: &AppState,
+    state: &Reference,
     ctx: &Ctx<'_>,
     tx: &mut dyn StoreTx,
     n: &NewRequest,
@@ -399,7 +512,7 @@ async fn create_request(
             }
             u
         }
-        None => state.reference.taxonomy.route(cat, location.as_ref().map(|l| l.district.as_str())),
+        None => state.taxonomy.route(cat, location.as_ref().map(|l| l.district.as_str())),
     };
     let unit_reason = clean_opt("unit_reason", &n.unit_reason, MAX_SHORT_CHARS)?;
 
@@ -481,7 +594,7 @@ async fn create_request(
         assigned_to: None,
         duplicate_of: None,
         co_reporters: Vec::new(),
-        sla_due_at: state.reference.calendar.due(created_at, cat.sla),
+        sla_due_at: state.calendar.due(created_at, cat.sla),
         paused_at: None,
         contacts: 0,
         call_seconds: n.call_seconds,
@@ -554,7 +667,7 @@ fn check_scope(ctx: &Ctx<'_>, r: &Request, a: &Action) -> Res<()> {
 }
 
 async fn request_action(
-    state: &AppState,
+    state: &Reference,
     ctx: &Ctx<'_>,
     tx: &mut dyn StoreTx,
     id: Uuid,
@@ -700,7 +813,7 @@ async fn request_action(
             e.kind = EventKind::Reopened;
             e.text = Some(clean_text("reason", reason, MAX_SHORT_CHARS, true)?);
             let cat = category(state, &r.category)?;
-            r.sla_due_at = state.reference.calendar.due(ctx.now, cat.sla);
+            r.sla_due_at = state.calendar.due(ctx.now, cat.sla);
             r.duplicate_of = None;
         }
         Action::Contact { text } => {
@@ -748,11 +861,11 @@ async fn request_action(
 }
 
 /// Restarts a paused SLA clock, moving the due time by the paused span.
-fn resume_clock(state: &AppState, r: &mut Request, now: DateTime<Utc>) {
+fn resume_clock(state: &Reference, r: &mut Request, now: DateTime<Utc>) {
     if let Some(paused) = r.paused_at.take()
-        && let Some(cat) = state.reference.taxonomy.category(&r.category)
+        && let Some(cat) = state.taxonomy.category(&r.category)
     {
-        r.sla_due_at = state.reference.calendar.extend_for_pause(r.sla_due_at, cat.sla, paused, now);
+        r.sla_due_at = state.calendar.extend_for_pause(r.sla_due_at, cat.sla, paused, now);
     }
 }
 

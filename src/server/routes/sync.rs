@@ -36,12 +36,10 @@ pub async fn push(
     if body.mutations.len() > MAX_PUSH {
         return Err(ApiError::invalid("mutations", format!("at most {MAX_PUSH} mutations per push")));
     }
-    let mut results = Vec::with_capacity(body.mutations.len());
-    for m in body.mutations {
-        let mutation_id = m.mutation_id;
-        let outcome = service::apply(&state, &user, m).await?;
-        results.push(MutationResult { mutation_id, outcome });
-    }
+    let ids: Vec<_> = body.mutations.iter().map(|m| m.mutation_id).collect();
+    let outcomes = service::apply_all(&state, &user, body.mutations).await?;
+    let results =
+        ids.into_iter().zip(outcomes).map(|(mutation_id, outcome)| MutationResult { mutation_id, outcome }).collect();
     Ok(Json(PushResponse { results }))
 }
 

@@ -149,6 +149,11 @@ pub trait StoreTx: Send {
     /// Units the request has been with, in order.
     async fn units_visited(&mut self, request_id: Uuid) -> Result<Vec<String>>;
     async fn audit(&mut self, entry: AuditEntry) -> Result<()>;
+    /// Nested scopes inside the transaction: one per mutation of a group
+    /// commit, so a failing mutation is undone alone.
+    async fn savepoint(&mut self) -> Result<()>;
+    async fn rollback_to_savepoint(&mut self) -> Result<()>;
+    async fn release(&mut self) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 

@@ -197,7 +197,7 @@ impl Store for SqliteStore {
 
     async fn begin(&self) -> Result<Box<dyn StoreTx>> {
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Box::new(SqliteTx { tx }))
+        Ok(Box::new(SqliteTx { tx, last_audit_hash: None }))
     }
 
     async fn authenticate(&self, token_hash: &str) -> Result<Option<AuthUser>> {
@@ -554,7 +554,7 @@ impl Store for SqliteStore {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut tx = SqliteTx { tx: self.writer.begin_with("BEGIN IMMEDIATE").await? };
+        let mut tx = SqliteTx { tx: self.writer.begin_with("BEGIN IMMEDIATE").await?, last_audit_hash: None };
         for e in entries {
             tx.audit(e).await?;
         }
@@ -593,6 +593,9 @@ impl Store for SqliteStore {
 
 pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
+    /// The newest audit hash written in this transaction, so a group commit
+    /// reads it from the table once. Forgotten on a rollback to a savepoint.
+    last_audit_hash: Option<String>,
 }
 
 #[async_trait]
@@ -808,10 +811,13 @@ impl StoreTx for SqliteTx {
     }
 
     async fn audit(&mut self, e: AuditEntry) -> Result<()> {
-        let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        let prev = prev.unwrap_or_default();
+        let prev = match self.last_audit_hash.take() {
+            Some(h) => h,
+            None => sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .unwrap_or_default(),
+        };
         let hash = audit_hash(&prev, &e);
         sqlx::query(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash) \
@@ -824,9 +830,26 @@ impl StoreTx for SqliteTx {
         .bind(&e.entity_id)
         .bind(&e.detail)
         .bind(prev)
-        .bind(hash)
+        .bind(&hash)
         .execute(&mut *self.tx)
         .await?;
+        self.last_audit_hash = Some(hash);
+        Ok(())
+    }
+
+    async fn savepoint(&mut self) -> Result<()> {
+        sqlx::query("SAVEPOINT mutation").execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        sqlx::query("ROLLBACK TO SAVEPOINT mutation").execute(&mut *self.tx).await?;
+        self.last_audit_hash = None;
+        Ok(())
+    }
+
+    async fn release(&mut self) -> Result<()> {
+        sqlx::query("RELEASE SAVEPOINT mutation").execute(&mut *self.tx).await?;
         Ok(())
     }
 
