@@ -157,3 +157,58 @@ fn console_end_to_end_in_tmux() {
     let logs: Vec<_> = std::fs::read_dir(&log_dir).expect("a log directory").collect();
     assert!(!logs.is_empty(), "logs go to the data dir");
 }
+
+/// CPU time (user + system) of a process, in clock ticks, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the console is running");
+    // Fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_as_picks_the_role() {
+    require_tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let exit_file: PathBuf = dir.path().join("exit");
+    let pid_file: PathBuf = dir.path().join("pid");
+    let tmux = Tmux { socket: format!("beyazmasa-e2e-term-{}", std::process::id()) };
+    // The inner shell writes its pid and execs the console, so the pid is
+    // the console's.
+    let command = format!(
+        "sh -c 'echo $$ > \"{pid}\"; exec env NO_COLOR=1 BEYAZMASA_CONFIG_DIR=\"{config}\" \
+         BEYAZMASA_DATA_DIR=\"{data}\" \"{bin}\" --as lead --lang en'; \
+         echo EXIT=$? > '{exit}.tmp'; stty -a > '{stty}'; mv '{exit}.tmp' '{exit}'; sleep 60",
+        pid = pid_file.display(),
+        config = dir.path().join("config").display(),
+        data = dir.path().join("data").display(),
+        bin = env!("CARGO_BIN_EXE_beyazmasa"),
+        exit = exit_file.display(),
+        stty = dir.path().join("stty").display(),
+    );
+    let out = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "sh", "-c", &command]);
+    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    tmux.wait_for("the wallboard, signed in as the lead", Duration::from_secs(60), |s| {
+        s.contains("Unit queues") && s.contains("lead · Shift lead") && s.contains("● Online")
+    });
+    let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+
+    // Idle: no busy loop. Over 3 s the console may use a few ticks for the
+    // clock and a health check, nowhere near a core.
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_ticks(pid) - before;
+    assert!(used <= 15, "idle console used {used} clock ticks in 3 s");
+
+    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = wait_for_file(&exit_file, Duration::from_secs(15)).expect("the console exits on SIGTERM");
+    assert_eq!(exit.trim(), "EXIT=0");
+    let stty = std::fs::read_to_string(dir.path().join("stty")).unwrap();
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    assert!(flags.contains(&"icanon") && flags.contains(&"echo"), "terminal left in raw mode:\n{stty}");
+    let after = tmux.capture(false);
+    assert!(after.trim().is_empty(), "the console's screen is gone:\n{after}");
+}
