@@ -670,3 +670,18 @@ async fn duplicates_merge_co_reporters_and_bounces_escalate() {
     let kinds: Vec<&str> = body["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "escalated").count(), 1, "{kinds:?}");
 }
+
+#[tokio::test]
+async fn shutdown_ends_open_event_streams() {
+    let app = TestApp::spawn().await;
+    let s = app.login("agent").await;
+    let res = app.http.get(app.url("/events")).bearer_auth(&s.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut stream = res.bytes_stream();
+    let stopped = tokio::time::timeout(Duration::from_secs(5), app.server.shutdown()).await;
+    assert!(stopped.is_ok(), "graceful shutdown waited on an event stream");
+    // The client sees its stream end.
+    let ended =
+        tokio::time::timeout(Duration::from_secs(5), async { while let Some(Ok(_)) = stream.next().await {} }).await;
+    assert!(ended.is_ok());
+}

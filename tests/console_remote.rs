@@ -13,8 +13,17 @@ use beyazmasa::domain::status::Role;
 use beyazmasa::server::{self, AppState, demo};
 use tokio::sync::mpsc;
 
+/// The next message other than the sync engine's status reports.
 async fn next(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Msg {
-    tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("an answer in time").expect("a message")
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("an answer in time")
+            .expect("a message");
+        if !matches!(msg, Msg::Sync(_)) {
+            return msg;
+        }
+    }
 }
 
 fn runner(server: &str, paths: &Paths) -> (TaskRunner, mpsc::UnboundedReceiver<Msg>) {

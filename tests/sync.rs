@@ -63,25 +63,18 @@ fn water_request(i: usize) -> NewRequest {
     let t = beyazmasa::domain::reference::shipped_taxonomy();
     let cat = t.categories.iter().find(|c| c.default_unit == "GASKI" && !c.emergency).unwrap();
     NewRequest {
-        id: None,
-        tracking_no: None,
-        kind: RequestType::Complaint,
-        channel: Channel::Line153,
-        category: cat.code.clone(),
-        citizen_id: None,
         location: Some(Location {
             district: "SAHINBEY".into(),
             neighbourhood: Some("Karataş".into()),
             ..Default::default()
         }),
-        description: format!("Çevrim dışı başvuru {i}: su yok"),
-        priority: None,
-        forward: true,
-        unit: None,
-        unit_reason: None,
         call_seconds: Some(60),
-        answer: None,
-        created_at: None,
+        ..NewRequest::new(
+            RequestType::Complaint,
+            Channel::Line153,
+            &cat.code,
+            &format!("Çevrim dışı başvuru {i}: su yok"),
+        )
     }
 }
 

@@ -67,25 +67,12 @@ async fn drill(args: DrillArgs) -> anyhow::Result<()> {
     for i in 0..args.count {
         let r = cache
             .file_request(NewRequest {
-                id: None,
-                tracking_no: None,
-                kind: RequestType::Request,
-                channel: Channel::Line153,
-                category: category.clone(),
-                citizen_id: None,
                 location: Some(Location {
                     district: "SAHINBEY".into(),
                     neighbourhood: Some("Karataş".into()),
                     ..Default::default()
                 }),
-                description: format!("drill {i}"),
-                priority: None,
-                forward: true,
-                unit: None,
-                unit_reason: None,
-                call_seconds: None,
-                answer: None,
-                created_at: None,
+                ..NewRequest::new(RequestType::Request, Channel::Line153, &category, &format!("drill {i}"))
             })
             .await?;
         writeln!(out, "SAVED {} {}", r.id, r.tracking_no)?;

@@ -284,25 +284,14 @@ mod tests {
 
     fn new_request(cat: &str) -> NewRequest {
         NewRequest {
-            id: None,
             tracking_no: Some("27-3TRA045".into()),
-            kind: RequestType::Complaint,
-            channel: Channel::Line153,
-            category: cat.into(),
-            citizen_id: None,
             location: Some(Location {
                 district: "sahinbey".into(),
                 neighbourhood: Some("karatas".into()),
                 ..Default::default()
             }),
-            description: " Su yok ".into(),
-            priority: None,
-            forward: true,
-            unit: None,
-            unit_reason: None,
             call_seconds: Some(60),
-            answer: None,
-            created_at: None,
+            ..NewRequest::new(RequestType::Complaint, Channel::Line153, cat, " Su yok ")
         }
     }
 

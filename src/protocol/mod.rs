@@ -203,6 +203,30 @@ fn yes() -> bool {
     true
 }
 
+impl NewRequest {
+    /// A request with everything optional left out: forwarded to the routed
+    /// unit, with no citizen, location or override.
+    pub fn new(kind: RequestType, channel: Channel, category: &str, description: &str) -> NewRequest {
+        NewRequest {
+            id: None,
+            tracking_no: None,
+            kind,
+            channel,
+            category: category.to_string(),
+            citizen_id: None,
+            location: None,
+            description: description.to_string(),
+            priority: None,
+            forward: true,
+            unit: None,
+            unit_reason: None,
+            call_seconds: None,
+            answer: None,
+            created_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {

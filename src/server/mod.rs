@@ -37,6 +37,9 @@ pub struct AppState {
     pub events: EventHub,
     pub audit: AuditSink,
     pub writer: service::Writer,
+    /// Set when the server stops, so endless streams (SSE) end and a
+    /// graceful shutdown does not wait for them forever.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// Fans server events out to the SSE streams of this instance.
@@ -123,6 +126,7 @@ impl AppState {
             store,
             reference,
             events,
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 }
@@ -140,12 +144,17 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections and waits for open ones to finish.
+    /// Stops accepting connections, ends event streams and waits for the
+    /// open requests to finish (at most 10 s).
     pub async fn shutdown(mut self) {
+        let _ = self.state.stopping.send(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = self.handle.await;
+        if tokio::time::timeout(Duration::from_secs(10), &mut self.handle).await.is_err() {
+            tracing::warn!("connections still open after 10 s; closing them");
+            self.handle.abort();
+        }
     }
 }
 

@@ -38,6 +38,7 @@ struct Feed {
     state: AppState,
     user: AuthUser,
     rx: broadcast::Receiver<ServerEvent>,
+    stopping: tokio::sync::watch::Receiver<bool>,
     last: Option<i64>,
     phase: Phase,
     queue: std::collections::VecDeque<ServerEvent>,
@@ -74,7 +75,8 @@ pub async fn events(
     // Subscribe before replaying, so nothing falls between the two.
     let rx = state.events.subscribe();
     let phase = if last.is_some() { Phase::Replay } else { Phase::Live };
-    let feed = Feed { state, user, rx, last, phase, queue: Default::default() };
+    let stopping = state.stopping.subscribe();
+    let feed = Feed { state, user, rx, stopping, last, phase, queue: Default::default() };
     let stream = futures::stream::unfold(feed, |mut f| async move {
         loop {
             if let Some(e) = f.queue.pop_front() {
@@ -99,7 +101,11 @@ pub async fn events(
                         }
                     }
                 }
-                Phase::Live => match f.rx.recv().await {
+                Phase::Live => match tokio::select! {
+                    biased;
+                    _ = f.stopping.wait_for(|stop| *stop) => return None,
+                    r = f.rx.recv() => r,
+                } {
                     Ok(ServerEvent::Change { seq, entity }) => {
                         if f.last.is_none_or(|l| seq > l) {
                             f.last = Some(seq);
