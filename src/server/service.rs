@@ -562,6 +562,9 @@ async fn create_request(
         e.at = created_at;
         timeline.push(e);
         if cat.out_of_remit {
+            // The category itself says the matter belongs to an outside body
+            // (186, 187, 112, …): the system refers it on filing, whoever the
+            // agent is, so the role check is the system's, not the agent's.
             status = transition(Transition::OutOfRemit, status, Role::Lead)?;
             let mut e = event(ctx, EventKind::StatusChanged);
             e.status = Some(status);
