@@ -14,6 +14,17 @@ use crate::domain::search::{self, CitizenQuery};
 use crate::domain::text;
 use crate::protocol::MatchKind;
 
+/// Orders search hits for display: the strongest kind of match first (ID
+/// number, phone, …, address), then by score, then by name in Turkish order.
+pub fn rank_hits(hits: &mut [crate::protocol::CitizenHit]) {
+    hits.sort_by(|a, b| {
+        a.matched
+            .cmp(&b.matched)
+            .then(b.score.total_cmp(&a.score))
+            .then_with(|| text::turkish_cmp(&a.citizen.full_name, &b.citizen.full_name))
+    });
+}
+
 /// Rewrites a citizen's index rows (phones, name tokens, vocabulary).
 pub async fn index_citizen(
     conn: &mut SqliteConnection,

@@ -406,11 +406,7 @@ impl Cache {
         let mut tx = self.begin().await?;
         for (i, c) in changes.iter().enumerate() {
             store_server_entity(&mut tx, &c.entity).await?;
-            let id = match &c.entity {
-                Entity::Citizen(x) => x.id,
-                Entity::Request(x) => x.id,
-            };
-            self.rebuild_view(&mut tx, id).await?;
+            self.rebuild_view(&mut tx, c.entity.id()).await?;
             if i == changes.len() / 2 {
                 fault_point("mid_pull_page");
             }
@@ -433,11 +429,7 @@ impl Cache {
         let mut tx = self.begin().await?;
         for e in entities {
             store_server_entity(&mut tx, e).await?;
-            let id = match e {
-                Entity::Citizen(x) => x.id,
-                Entity::Request(x) => x.id,
-            };
-            self.rebuild_view(&mut tx, id).await?;
+            self.rebuild_view(&mut tx, e.id()).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -554,12 +546,7 @@ impl Cache {
             .await?;
             hits.push(CitizenHit { citizen, matched, score, open_requests: open as u32 });
         }
-        hits.sort_by(|a, b| {
-            a.matched
-                .cmp(&b.matched)
-                .then(b.score.total_cmp(&a.score))
-                .then_with(|| text::turkish_cmp(&a.citizen.full_name, &b.citizen.full_name))
-        });
+        crate::search_index::rank_hits(&mut hits);
         Ok(hits)
     }
 

@@ -487,6 +487,13 @@ pub enum Entity {
 }
 
 impl Entity {
+    pub fn id(&self) -> Uuid {
+        match self {
+            Entity::Citizen(c) => c.id,
+            Entity::Request(r) => r.id,
+        }
+    }
+
     pub fn version(&self) -> i64 {
         match self {
             Entity::Citizen(c) => c.version,

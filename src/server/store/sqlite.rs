@@ -393,12 +393,7 @@ impl Store for SqliteStore {
                 citizens.remove(&id).map(|citizen| CitizenHit { citizen, matched, score, open_requests })
             })
             .collect();
-        hits.sort_by(|a, b| {
-            a.matched
-                .cmp(&b.matched)
-                .then(b.score.total_cmp(&a.score))
-                .then_with(|| text::turkish_cmp(&a.citizen.full_name, &b.citizen.full_name))
-        });
+        crate::search_index::rank_hits(&mut hits);
         Ok(hits)
     }
 
