@@ -169,14 +169,8 @@ impl Cache {
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        put_meta(&mut conn, key, value).await
     }
 
     /// This install's device id (uuid v7, made once).
@@ -411,15 +405,8 @@ impl Cache {
                 fault_point("mid_pull_page");
             }
         }
-        for (k, v) in [("cursor", next.to_string()), ("epoch", epoch.to_string())] {
-            sqlx::query(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(k)
-            .bind(v)
-            .execute(&mut *tx)
-            .await?;
-        }
+        put_meta(&mut tx, "cursor", &next.to_string()).await?;
+        put_meta(&mut tx, "epoch", epoch).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -609,6 +596,15 @@ fn restrict_permissions(path: &Path) {
 
 #[cfg(not(unix))]
 fn restrict_permissions(_path: &Path) {}
+
+async fn put_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<()> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
 
 async fn take_serial(tx: &mut SqliteConnection) -> Result<Option<u32>> {
     let serial: Option<i64> = sqlx::query_scalar(
