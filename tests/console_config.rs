@@ -41,7 +41,10 @@ const CASES: &[(&str, &[&str])] = &[
             "keymap.toml:3: unknown pane `queue.details`; known: call.search, call.history, call.form, call.nearby, queue.list, queue.detail, queue.timeline, wallboard.units, wallboard.breaches, wallboard.activity, intake.list, intake.preview, help.keys",
         ],
     ),
-    ("keymap_unknown_section.toml", &["keymap.toml:1: unknown section `globals`; expected global, pane or modal"]),
+    (
+        "keymap_unknown_section.toml",
+        &["keymap.toml:1: unknown section `globals`; expected global, screen, pane or modal"],
+    ),
     (
         "keymap_overlap.toml",
         &["keymap.toml:3: in [pane.help.keys]: `g g` and `g` overlap, so the longer one can never be typed"],

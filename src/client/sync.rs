@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, watch};
 use uuid::Uuid;
 
 use super::api::{ApiClient, ApiError};
 use super::cache::{Cache, OutboxCounts, fault_point};
-use crate::protocol::PushRequest;
+use crate::protocol::{PushRequest, ServerEvent};
 
 /// Serials to keep in hand for offline filing, and how many to ask for.
 const SERIAL_LOW_WATER: i64 = 100;
@@ -49,6 +49,8 @@ pub struct SyncEngine {
     device_id: Uuid,
     status: watch::Sender<SyncStatus>,
     nudge: Arc<Notify>,
+    /// Screen pops for this user's extension, from the event stream.
+    pops: broadcast::Sender<ServerEvent>,
     /// How much request history a fresh console loads.
     pub snapshot_months: u32,
     /// Changes per pull request.
@@ -61,6 +63,8 @@ pub struct SyncEngine {
 pub struct SyncHandle {
     pub nudge: Arc<Notify>,
     pub status: watch::Receiver<SyncStatus>,
+    /// Subscribe for screen pops (calls ringing at this user's extension).
+    pub pops: broadcast::Sender<ServerEvent>,
 }
 
 impl SyncHandle {
@@ -81,13 +85,14 @@ impl SyncEngine {
             device_id,
             status,
             nudge: Arc::new(Notify::new()),
+            pops: broadcast::channel(16).0,
             snapshot_months: 6,
             pull_page: PULL_PAGE,
         })
     }
 
     pub fn handle(&self) -> SyncHandle {
-        SyncHandle { nudge: self.nudge.clone(), status: self.status.subscribe() }
+        SyncHandle { nudge: self.nudge.clone(), status: self.status.subscribe(), pops: self.pops.clone() }
     }
 
     /// One round: top up tracking serials, push everything pushable, pull
@@ -198,9 +203,10 @@ impl SyncEngine {
     }
 
     /// Listens to the server's event stream and nudges a sync on every
-    /// change, so new and changed requests appear within a second. Reconnects
-    /// with backoff; returns only when the token is refused.
-    pub async fn listen(api: ApiClient, nudge: Arc<Notify>) {
+    /// change, so new and changed requests appear within a second; screen
+    /// pops go to `pops`. Reconnects with backoff; returns only when the
+    /// token is refused.
+    pub async fn listen(api: ApiClient, nudge: Arc<Notify>, pops: broadcast::Sender<ServerEvent>) {
         use futures::StreamExt;
         let mut failures = 0u32;
         loop {
@@ -210,6 +216,7 @@ impl SyncEngine {
                     nudge.notify_one(); // catch up on what happened while away
                     let mut stream = res.bytes_stream();
                     let mut line = Vec::new();
+                    let mut popping = false;
                     while let Some(Ok(chunk)) = stream.next().await {
                         for b in chunk {
                             if b != b'\n' {
@@ -218,6 +225,14 @@ impl SyncEngine {
                             }
                             if line.starts_with(b"event: change") || line.starts_with(b"event:change") {
                                 nudge.notify_one();
+                            } else if line.starts_with(b"event:") {
+                                popping = line.ends_with(b"screen_pop");
+                            } else if popping && let Some(data) = line.strip_prefix(b"data:") {
+                                if let Ok(pop @ ServerEvent::ScreenPop { .. }) = serde_json::from_slice(data) {
+                                    let _ = pops.send(pop); // nobody listening: no console
+                                }
+                            } else if line.is_empty() {
+                                popping = false;
                             }
                             line.clear();
                         }
@@ -233,7 +248,7 @@ impl SyncEngine {
 
     /// Runs until the task is dropped, with an event listener beside it.
     pub async fn run(self) {
-        let listener = tokio::spawn(Self::listen(self.api.clone(), self.nudge.clone()));
+        let listener = tokio::spawn(Self::listen(self.api.clone(), self.nudge.clone(), self.pops.clone()));
         self.run_loop().await;
         listener.abort();
     }

@@ -5,8 +5,9 @@
 use chrono::{DateTime, FixedOffset};
 use crossterm::event::KeyEvent;
 
+use super::call::{ActPurpose, Row};
 use super::i18n::Text;
-use crate::protocol::UserInfo;
+use crate::protocol::{Citizen, CitizenHit, Request, UserInfo};
 
 macro_rules! actions {
     ($($variant:ident = $name:literal => $label:ident),* $(,)?) => {
@@ -56,6 +57,20 @@ actions! {
     Cancel = "cancel" => ActCancel,
     ToggleCallTimer = "toggle_call_timer" => ActToggleCallTimer,
     Refresh = "refresh" => ActRefresh,
+    NextField = "next_field" => ActNextField,
+    PrevField = "prev_field" => ActPrevField,
+    FocusSearch = "focus_search" => ActFocusSearch,
+    CallSubmit = "call_submit" => ActCallSubmit,
+    CallNext = "call_next" => ActCallNext,
+    NewCaller = "new_caller" => ActNewCaller,
+    AnonymousCaller = "anonymous_caller" => ActAnonymousCaller,
+    AcceptSuggestion1 = "accept_suggestion_1" => ActAcceptSuggestion1,
+    AcceptSuggestion2 = "accept_suggestion_2" => ActAcceptSuggestion2,
+    AcceptSuggestion3 = "accept_suggestion_3" => ActAcceptSuggestion3,
+    AddNote = "add_note" => ActAddNote,
+    AskUpdate = "ask_update" => ActAskUpdate,
+    CoReport = "co_report" => ActCoReport,
+    Toggle = "toggle" => ActToggle,
 }
 
 impl<'de> serde::Deserialize<'de> for Action {
@@ -114,4 +129,28 @@ pub enum Msg {
     Health { online: bool, error: Option<String> },
     /// The sync engine's state changed (online, outbox counts, last sync).
     Sync(crate::client::sync::SyncStatus),
+    /// Caller search results from the cache, for search number `seq`.
+    CallerHits { seq: u64, query: String, result: Result<Vec<CitizenHit>, String> },
+    /// A citizen's requests from the cache, newest first.
+    History { citizen_id: uuid::Uuid, rows: Vec<Row> },
+    /// A new caller was saved (or could not be).
+    CitizenSaved(Result<Citizen, String>),
+    /// The request was saved in the cache (or could not be).
+    Filed(Result<Request, String>),
+    /// An action on a request was saved (or could not be).
+    Acted { purpose: ActPurpose, result: Result<Request, String> },
+    /// Open requests of the same category nearby (duplicate radar).
+    Nearby { key: (String, String, String), rows: Vec<Row> },
+    /// The phone system reports a call at this console's extension.
+    ScreenPop(ScreenPop),
+}
+
+/// A call the phone system announced, with the caller if the cache knows
+/// the number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenPop {
+    pub ani: String,
+    pub event: crate::protocol::CallEvent,
+    pub citizen: Option<Citizen>,
+    pub line: Option<crate::domain::model::Channel>,
 }

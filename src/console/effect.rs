@@ -3,7 +3,13 @@
 
 use std::fmt;
 
-#[derive(Clone, PartialEq, Eq)]
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::call::ActPurpose;
+use crate::protocol::{Action as Op, NewCitizen, NewRequest};
+
+#[derive(Clone, PartialEq)]
 pub enum Effect {
     /// Establish the session: start the embedded server and sign in as the
     /// demo user, or check the stored device token with a real server.
@@ -12,6 +18,18 @@ pub enum Effect {
     Login { username: String, password: String },
     /// Ask the server whether it is up.
     CheckHealth,
+    /// Caller search over the offline cache.
+    SearchCallers { seq: u64, query: String },
+    /// Load a citizen's requests from the cache.
+    LoadHistory { citizen_id: Uuid },
+    /// Save a new citizen in the cache (and its outbox).
+    CreateCitizen(NewCitizen),
+    /// Save a new request in the cache (and its outbox).
+    FileRequest(Box<NewRequest>),
+    /// Apply an action to a request in the cache (and its outbox).
+    Act { request_id: Uuid, op: Op, purpose: ActPurpose },
+    /// Open requests of a category in a neighbourhood since a time.
+    FindNearby { key: (String, String, String), since: DateTime<Utc> },
 }
 
 impl fmt::Debug for Effect {
@@ -22,6 +40,17 @@ impl fmt::Debug for Effect {
                 f.debug_struct("Login").field("username", username).field("password", &"…").finish()
             }
             Effect::CheckHealth => f.write_str("CheckHealth"),
+            // Citizens' details stay out of logs (KVKK).
+            Effect::SearchCallers { seq, .. } => f.debug_struct("SearchCallers").field("seq", seq).finish(),
+            Effect::LoadHistory { citizen_id } => {
+                f.debug_struct("LoadHistory").field("citizen_id", citizen_id).finish()
+            }
+            Effect::CreateCitizen(_) => f.write_str("CreateCitizen"),
+            Effect::FileRequest(r) => f.debug_struct("FileRequest").field("category", &r.category).finish(),
+            Effect::Act { request_id, purpose, .. } => {
+                f.debug_struct("Act").field("request_id", request_id).field("purpose", purpose).finish()
+            }
+            Effect::FindNearby { key, .. } => f.debug_struct("FindNearby").field("category", &key.0).finish(),
         }
     }
 }

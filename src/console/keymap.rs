@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 use super::action::Action;
 use super::diag::{self, Problem, Source};
 use super::key::{KeyChord, KeySeq};
-use super::nav::{ModalKind, Pane};
+use super::nav::{ModalKind, Pane, Screen};
 
 pub const DEFAULT_TOML: &str = include_str!("../../keymaps/default.toml");
 pub const VIM_TOML: &str = include_str!("../../keymaps/vim.toml");
@@ -25,6 +25,8 @@ pub const BUILTIN: &[(&str, &str)] = &[("default", DEFAULT_TOML), ("vim", VIM_TO
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     Global,
+    /// Every pane of a screen (`[screen.call]`), below the pane's own.
+    Screen(Screen),
     Pane(Pane),
     Modal(ModalKind),
 }
@@ -34,6 +36,7 @@ impl Context {
     pub fn name(self) -> String {
         match self {
             Context::Global => "global".into(),
+            Context::Screen(s) => format!("screen.{}", s.name()),
             Context::Pane(p) => format!("pane.{}", p.name()),
             Context::Modal(m) => format!("modal.{}", m.name()),
         }
@@ -184,6 +187,25 @@ impl Keymap {
             match key.get_ref().as_ref() {
                 "global" => self.overlay_bindings(src, Context::Global, table, &mut problems),
                 "pane" => self.overlay_panes(src, table, &mut problems),
+                "screen" => {
+                    for (name, value) in diag::entries_in_order(table) {
+                        let span = Some(name.span());
+                        match (Screen::parse(name.get_ref()), value.get_ref()) {
+                            (Some(sc), DeValue::Table(t)) => {
+                                self.overlay_bindings(src, Context::Screen(sc), t, &mut problems)
+                            }
+                            (Some(_), _) => problems.push(src.problem(span, "expected a table of bindings")),
+                            (None, _) => problems.push(src.problem(
+                                span,
+                                format!(
+                                    "unknown screen `{}`; known: {}",
+                                    name.get_ref(),
+                                    Screen::ALL.map(|s| s.name()).join(", ")
+                                ),
+                            )),
+                        }
+                    }
+                }
                 "modal" => {
                     for (name, value) in diag::entries_in_order(table) {
                         let span = Some(name.span());
@@ -203,8 +225,9 @@ impl Keymap {
                         }
                     }
                 }
-                other => problems
-                    .push(src.problem(span, format!("unknown section `{other}`; expected global, pane or modal"))),
+                other => problems.push(
+                    src.problem(span, format!("unknown section `{other}`; expected global, screen, pane or modal")),
+                ),
             }
         }
         problems

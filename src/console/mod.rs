@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod call;
 pub mod config;
 pub mod credentials;
 pub mod diag;
@@ -26,6 +27,7 @@ pub mod terminal;
 pub mod theme;
 pub mod ui;
 pub mod update;
+mod update_call;
 
 use std::time::{Duration, Instant};
 

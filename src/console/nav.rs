@@ -20,6 +20,21 @@ impl Screen {
         self as usize
     }
 
+    /// The name keymap files use after `screen.`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Call => "call",
+            Screen::Queue => "queue",
+            Screen::Wallboard => "wallboard",
+            Screen::Intake => "intake",
+            Screen::Help => "help",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Screen> {
+        Screen::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     pub fn title(self) -> Text {
         match self {
             Screen::Call => Text::ScreenCall,
@@ -112,16 +127,32 @@ pub enum ModalKind {
     Palette,
     Help,
     Login,
+    NewCaller,
+    Note,
+    Timeline,
+    Update,
 }
 
 impl ModalKind {
-    pub const ALL: [ModalKind; 3] = [ModalKind::Palette, ModalKind::Help, ModalKind::Login];
+    pub const ALL: [ModalKind; 7] = [
+        ModalKind::Palette,
+        ModalKind::Help,
+        ModalKind::Login,
+        ModalKind::NewCaller,
+        ModalKind::Note,
+        ModalKind::Timeline,
+        ModalKind::Update,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             ModalKind::Palette => "palette",
             ModalKind::Help => "help",
             ModalKind::Login => "login",
+            ModalKind::NewCaller => "new_caller",
+            ModalKind::Note => "note",
+            ModalKind::Timeline => "timeline",
+            ModalKind::Update => "update",
         }
     }
 
@@ -130,6 +161,10 @@ impl ModalKind {
             ModalKind::Palette => Text::HelpModalPalette,
             ModalKind::Help => Text::HelpModalHelp,
             ModalKind::Login => Text::HelpModalLogin,
+            ModalKind::NewCaller => Text::NewCallerTitle,
+            ModalKind::Note => Text::NoteTitle,
+            ModalKind::Timeline => Text::TimelineTitle,
+            ModalKind::Update => Text::UpdateTitle,
         }
     }
 

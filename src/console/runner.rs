@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc};
 
-use super::action::{FailReason, Msg};
+use super::action::{FailReason, Msg, ScreenPop};
+use super::call::SEARCH_LIMIT;
 use super::credentials::{Credentials, EMBEDDED, StoredSession};
 use super::effect::{Effect, EffectRunner};
 use super::embedded::{self, EmbeddedServer};
@@ -13,7 +14,10 @@ use super::state::Mode;
 use crate::client::api::{ApiClient, ApiError};
 use crate::client::cache::{Cache, LocalUser};
 use crate::client::sync::{SyncEngine, SyncHandle};
-use crate::protocol::UserInfo;
+use crate::protocol::{ServerEvent, UserInfo};
+
+/// Rows the duplicate radar shows.
+const NEARBY_LIMIT: usize = 20;
 
 struct Shared {
     mode: Mode,
@@ -28,6 +32,7 @@ struct Shared {
     connecting: Mutex<()>,
     /// The offline cache and its sync engine, once signed in.
     sync: Mutex<Option<SyncHandle>>,
+    cache: Mutex<Option<Arc<Cache>>>,
 }
 
 #[derive(Clone)]
@@ -48,6 +53,7 @@ impl TaskRunner {
             embedded: Mutex::new(None),
             connecting: Mutex::new(()),
             sync: Mutex::new(None),
+            cache: Mutex::new(None),
         };
         TaskRunner { tx, shared: Arc::new(shared) }
     }
@@ -101,12 +107,14 @@ impl TaskRunner {
             tracing::error!("offline cache: {e:#}");
             return;
         }
+        *self.shared.cache.lock().await = Some(cache.clone());
         let engine = match SyncEngine::new(cache, client).await {
             Ok(e) => e,
             Err(e) => return tracing::error!("sync engine: {e:#}"),
         };
         let handle = engine.handle();
         tokio::spawn(engine.run());
+        self.forward_pops(&handle);
         let mut status = handle.status.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
@@ -118,6 +126,81 @@ impl TaskRunner {
             }
         });
         *slot = Some(handle);
+    }
+
+    /// Screen pops from the event stream become messages, with the caller
+    /// looked up in the cache.
+    fn forward_pops(&self, handle: &SyncHandle) {
+        let mut pops = handle.pops.subscribe();
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let pop = match pops.recv().await {
+                    Ok(p) => p,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                };
+                let ServerEvent::ScreenPop { ani, event, citizen_id, line, .. } = pop else { continue };
+                let citizen = match (citizen_id, this.cache().await) {
+                    (Some(id), Some(cache)) => cache.citizen(id).await.ok().flatten(),
+                    _ => None,
+                };
+                this.send(Msg::ScreenPop(ScreenPop { ani, event, citizen, line }));
+            }
+        });
+    }
+
+    async fn cache(&self) -> Option<Arc<Cache>> {
+        self.shared.cache.lock().await.clone()
+    }
+
+    async fn nudge_sync(&self) {
+        if let Some(h) = self.shared.sync.lock().await.as_ref() {
+            h.sync_now();
+        }
+    }
+
+    /// Runs a cache effect; each answers with one message.
+    async fn cache_effect(&self, effect: Effect) {
+        let Some(cache) = self.cache().await else {
+            tracing::warn!("cache effect before the cache is open: {effect:?}");
+            return;
+        };
+        let err = |e: anyhow::Error| format!("{e:#}");
+        let msg = match effect {
+            Effect::SearchCallers { seq, query } => {
+                let result = cache.search_citizens(&query, SEARCH_LIMIT).await.map_err(err);
+                Msg::CallerHits { seq, query, result }
+            }
+            Effect::LoadHistory { citizen_id } => match cache.citizen_requests(citizen_id).await {
+                Ok(rows) => Msg::History { citizen_id, rows },
+                Err(e) => return tracing::error!("history: {e:#}"),
+            },
+            Effect::CreateCitizen(new) => {
+                let result = cache.create_citizen(new).await.map_err(err);
+                self.nudge_sync().await;
+                Msg::CitizenSaved(result)
+            }
+            Effect::FileRequest(new) => {
+                let result = cache.file_request(*new).await.map_err(err);
+                self.nudge_sync().await;
+                Msg::Filed(result)
+            }
+            Effect::Act { request_id, op, purpose } => {
+                let result = cache.act(request_id, op).await.map_err(err);
+                self.nudge_sync().await;
+                Msg::Acted { purpose, result }
+            }
+            Effect::FindNearby { key, since } => {
+                let (category, district, neighbourhood) = &key;
+                match TEMP_NEARBY(&cache, category, district, neighbourhood, since, NEARBY_LIMIT).await {
+                    Ok(rows) => Msg::Nearby { key, rows },
+                    Err(e) => return tracing::error!("duplicate radar: {e:#}"),
+                }
+            }
+            other => return tracing::error!("not a cache effect: {other:?}"),
+        };
+        self.send(msg);
     }
 
     async fn connect_embedded(&self, username: &str) -> Msg {
@@ -241,7 +324,19 @@ impl EffectRunner for TaskRunner {
                 Effect::Connect => this.connect().await,
                 Effect::Login { username, password } => this.login_effect(username, password).await,
                 Effect::CheckHealth => this.check_health().await,
+                cache_effect => this.cache_effect(cache_effect).await,
             }
         });
     }
+}
+#[allow(non_snake_case)]
+async fn TEMP_NEARBY(
+    _c: &Cache,
+    _a: &str,
+    _b: &str,
+    _n: &str,
+    _s: chrono::DateTime<chrono::Utc>,
+    _l: usize,
+) -> anyhow::Result<Vec<crate::console::call::Row>> {
+    Ok(Vec::new())
 }

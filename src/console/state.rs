@@ -6,13 +6,14 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 
 use super::action::{Action, SeedProgress};
+use super::call::{CallState, NewCallerForm};
 use super::i18n::Lang;
 use super::input::LineInput;
 use super::key::KeyChord;
 use super::keymap::{Context, Keymap};
 use super::nav::{ModalKind, Pane, Screen};
 use crate::domain::status::Role;
-use crate::protocol::UserInfo;
+use crate::protocol::{Request, UserInfo};
 
 /// Smallest terminal the screens are laid out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -37,6 +38,8 @@ pub struct State {
     pub link: Link,
     /// When the current call started (the call timer).
     pub call_started: Option<DateTime<FixedOffset>>,
+    /// The Call screen.
+    pub call: CallState,
     pub now: DateTime<FixedOffset>,
     /// Lines scrolled on the help screen.
     pub help_scroll: u16,
@@ -56,6 +59,13 @@ pub enum Modal {
     Palette(Palette),
     Help,
     Login(LoginForm),
+    NewCaller(NewCallerForm),
+    /// A note on one of the caller's requests.
+    Note(NoteForm),
+    /// A request's whole timeline (read only).
+    Timeline(Box<Request>),
+    /// What to read out to a citizen asking for an update.
+    Update(Box<Request>),
 }
 
 impl Modal {
@@ -64,8 +74,21 @@ impl Modal {
             Modal::Palette(_) => ModalKind::Palette,
             Modal::Help => ModalKind::Help,
             Modal::Login(_) => ModalKind::Login,
+            Modal::NewCaller(_) => ModalKind::NewCaller,
+            Modal::Note(_) => ModalKind::Note,
+            Modal::Timeline(_) => ModalKind::Timeline,
+            Modal::Update(_) => ModalKind::Update,
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoteForm {
+    pub request_id: uuid::Uuid,
+    pub tracking_no: String,
+    pub text: LineInput,
+    pub busy: bool,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -205,6 +228,7 @@ impl State {
                 last_error: None,
             },
             call_started: None,
+            call: CallState::default(),
             now: init.now,
             help_scroll: 0,
             notice: init.notice,
@@ -225,13 +249,13 @@ impl State {
     pub fn context_chain(&self) -> Vec<Context> {
         match &self.modal {
             Some(m) => vec![Context::Modal(m.kind()), Context::Global],
-            None => vec![Context::Pane(self.focused_pane()), Context::Global],
+            None => vec![Context::Pane(self.focused_pane()), Context::Screen(self.screen), Context::Global],
         }
     }
 
     /// The chain of the screen under any modal, for the help overlay.
     pub fn screen_chain(&self) -> Vec<Context> {
-        vec![Context::Pane(self.focused_pane()), Context::Global]
+        vec![Context::Pane(self.focused_pane()), Context::Screen(self.screen), Context::Global]
     }
 
     pub fn is_embedded(&self) -> bool {

@@ -7,26 +7,44 @@ use super::action::{Action, FailReason, Msg};
 use super::effect::Effect;
 use super::i18n::Text;
 use super::key::{KeyChord, KeyCodeOrd};
-use super::keymap::{Context, Resolution};
-use super::nav::Screen;
+use super::keymap::Resolution;
+use super::nav::{Pane, Screen};
 use super::state::{
     HEALTH_EVERY_SECS, LinkStatus, LoginField, LoginForm, Modal, Notice, NoticeLevel, Palette, Phase, State,
     role_screen,
 };
+use super::update_call;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
+        m @ (Msg::CallerHits { .. }
+        | Msg::History { .. }
+        | Msg::CitizenSaved(_)
+        | Msg::Filed(_)
+        | Msg::Acted { .. }
+        | Msg::Nearby { .. }
+        | Msg::ScreenPop(_)) => update_call::on_msg(state, m),
         Msg::Key(ev) => match KeyChord::from_event(&ev) {
             Some(key) => on_key(state, key),
             None => Vec::new(),
         },
         Msg::Paste(text) => {
-            if let Some(input) = focused_input(state) {
-                input.insert_str(&text);
-                after_palette_edit(state);
-                state.dirty = true;
+            let cut = match focused_field(state) {
+                Some(Field::Line(input)) => {
+                    input.insert_str(&text);
+                    false
+                }
+                Some(Field::Area(area)) => area.paste(&text),
+                _ => return Vec::new(),
+            };
+            if cut {
+                state.notice = Some(Notice {
+                    level: NoticeLevel::Warning,
+                    text: state.lang.f(Text::PasteCut, &[&crate::protocol::MAX_TEXT_CHARS.to_string()]),
+                });
             }
-            Vec::new()
+            state.dirty = true;
+            after_edit(state)
         }
         Msg::Action(action) => on_action(state, action),
         Msg::Resize { .. } => {
@@ -125,7 +143,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.link.pending = s.counts.pending + s.counts.rejected + s.counts.conflict;
             state.link.last_error = s.last_error;
             state.dirty = true;
-            Vec::new()
+            update_call::after_sync(state)
         }
         Msg::Health { online, error } => {
             state.link.checking = false;
@@ -181,11 +199,12 @@ fn on_key(state: &mut State, key: KeyChord) -> Vec<Effect> {
     if had_pending {
         state.dirty = true; // the which-key hint changes either way
     }
-    // A modal's own bindings first, then its text field, then global.
-    let (first, rest) = chain.split_at(1);
-    let with_field = focused_input(state).is_some();
-    let first_chain: &[Context] = if with_field { first } else { &chain };
-    match state.keymap.resolve(first_chain, &state.pending_keys, key) {
+    // With a text field focused, the modal's or pane's and screen's own
+    // bindings come first, then the field, then the global ones.
+    let with_field = focused_field(state).is_some();
+    let split = if with_field { chain.len() - 1 } else { chain.len() };
+    let (first, rest) = chain.split_at(split);
+    match state.keymap.resolve(first, &state.pending_keys, key) {
         Resolution::Action(a) => {
             state.pending_keys.clear();
             return on_action(state, a);
@@ -202,11 +221,27 @@ fn on_key(state: &mut State, key: KeyChord) -> Vec<Effect> {
         state.pending_keys.clear();
         return on_key(state, key);
     }
-    if let Some(input) = focused_input(state) {
-        if input.handle(key) {
-            after_palette_edit(state);
+    if with_field {
+        let handled = match focused_field(state) {
+            Some(Field::Line(input)) => input.handle(key),
+            Some(Field::Area(area)) => area.handle(key),
+            Some(Field::Choice(call)) => match key.code {
+                KeyCodeOrd::Left => call.cycle(-1),
+                KeyCodeOrd::Right | KeyCodeOrd::Char(' ') => call.cycle(1),
+                _ => false,
+            },
+            Some(Field::Toggle(flag)) => match key.code {
+                KeyCodeOrd::Char(' ') | KeyCodeOrd::Left | KeyCodeOrd::Right => {
+                    *flag = !*flag;
+                    true
+                }
+                _ => false,
+            },
+            None => false,
+        };
+        if handled {
             state.dirty = true;
-            return Vec::new();
+            return after_edit(state);
         }
         if let Resolution::Action(a) = state.keymap.resolve(rest, &[], key) {
             return on_action(state, a);
@@ -219,21 +254,60 @@ fn on_key(state: &mut State, key: KeyChord) -> Vec<Effect> {
     Vec::new()
 }
 
-fn focused_input(state: &mut State) -> Option<&mut super::input::LineInput> {
+/// The focused thing that takes typed keys.
+enum Field<'a> {
+    Line(&'a mut super::input::LineInput),
+    Area(&'a mut super::call::Description),
+    /// Type, channel or priority: left and right cycle.
+    Choice(&'a mut super::call::CallState),
+    Toggle(&'a mut bool),
+}
+
+fn focused_field(state: &mut State) -> Option<Field<'_>> {
+    use super::call::{FormField, NewCallerField};
+    let pane = state.focused_pane();
     match &mut state.modal {
-        Some(Modal::Palette(p)) => Some(&mut p.query),
-        Some(Modal::Login(form)) if !form.busy => Some(match form.field {
+        Some(Modal::Palette(p)) => Some(Field::Line(&mut p.query)),
+        Some(Modal::Login(form)) if !form.busy => Some(Field::Line(match form.field {
             LoginField::Username => &mut form.username,
             LoginField::Password => &mut form.password,
-        }),
-        _ => None,
+        })),
+        Some(Modal::NewCaller(form)) if !form.busy => match form.field {
+            NewCallerField::HideIdentity => Some(Field::Toggle(&mut form.hide_identity)),
+            _ => form.input_mut().map(Field::Line),
+        },
+        Some(Modal::Note(form)) if !form.busy => Some(Field::Line(&mut form.text)),
+        Some(_) => None,
+        None if state.screen == Screen::Call => {
+            let call = &mut state.call;
+            match pane {
+                Pane::CallSearch => Some(Field::Line(&mut call.search)),
+                Pane::CallForm if !call.busy && call.filed.is_none() => match call.form.field {
+                    FormField::Description => Some(Field::Area(&mut call.form.description)),
+                    FormField::Kind | FormField::Channel | FormField::Priority => Some(Field::Choice(call)),
+                    f => call.form.line_mut(f).map(Field::Line),
+                },
+                _ => None,
+            }
+        }
+        None => None,
     }
 }
 
-fn after_palette_edit(state: &mut State) {
-    if let Some(Modal::Palette(p)) = &mut state.modal {
-        p.selected = 0;
+/// After a text field changed: what depends on it follows.
+fn after_edit(state: &mut State) -> Vec<Effect> {
+    match &mut state.modal {
+        Some(Modal::Palette(p)) => p.selected = 0,
+        Some(Modal::NewCaller(form)) => {
+            let field = form.field;
+            form.errors.retain(|(f, _)| *f != field);
+        }
+        Some(Modal::Note(form)) => form.error = None,
+        Some(_) => {}
+        None if state.screen == Screen::Call => return update_call::after_edit(state),
+        None => {}
     }
+    Vec::new()
 }
 
 fn goto(state: &mut State, screen: Screen) {
@@ -252,6 +326,14 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         if let Some(effects) = modal_action(state, kind, action) {
             return effects;
         }
+        if let Some(effects) = update_call::modal_action(state, action) {
+            return effects;
+        }
+    } else if state.screen == Screen::Call
+        && state.session.phase == Phase::SignedIn
+        && let Some(effects) = update_call::on_action(state, action)
+    {
+        return effects;
     }
     match action {
         Action::Quit => {
@@ -279,7 +361,12 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             Some(Modal::Login(_)) => {}
             _ => state.modal = Some(Modal::Help),
         },
-        Action::FocusNext | Action::FocusPrev => {
+        Action::FocusNext | Action::FocusPrev | Action::NextField | Action::PrevField => {
+            let action = match action {
+                Action::NextField => Action::FocusNext,
+                Action::PrevField => Action::FocusPrev,
+                a => a,
+            };
             let n = state.screen.panes().len();
             let i = &mut state.focus[state.screen.index()];
             *i = if action == Action::FocusNext { (*i + 1) % n } else { (*i + n - 1) % n };
@@ -289,7 +376,20 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
                 scroll_help(state, action);
             }
         }
-        Action::Confirm => {}
+        // Call screen actions elsewhere, or before signing in: nothing.
+        Action::Confirm
+        | Action::Toggle
+        | Action::FocusSearch
+        | Action::CallSubmit
+        | Action::CallNext
+        | Action::NewCaller
+        | Action::AnonymousCaller
+        | Action::AcceptSuggestion1
+        | Action::AcceptSuggestion2
+        | Action::AcceptSuggestion3
+        | Action::AddNote
+        | Action::AskUpdate
+        | Action::CoReport => {}
         Action::Cancel => {
             state.pending_keys.clear();
             if state.notice.is_some() {

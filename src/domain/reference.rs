@@ -182,6 +182,12 @@ pub fn shipped_taxonomy() -> Taxonomy {
     serde_json::from_str(TAXONOMY_JSON).expect("data/taxonomy.json is valid")
 }
 
+/// The shipped taxonomy, parsed once (for the console's pickers).
+pub fn taxonomy() -> &'static Taxonomy {
+    static T: std::sync::OnceLock<Taxonomy> = std::sync::OnceLock::new();
+    T.get_or_init(shipped_taxonomy)
+}
+
 pub fn shipped_holidays() -> HolidayCalendar {
     serde_json::from_str(HOLIDAYS_JSON).expect("data/holidays.json is valid")
 }

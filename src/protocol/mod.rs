@@ -79,7 +79,7 @@ pub struct Address {
     pub number: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCitizen {
     /// Client-generated uuid v7; creating the same id again is idempotent.
@@ -160,7 +160,7 @@ pub struct CitizenHit {
 
 // ---------------------------------------------------------------- requests
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRequest {
     /// Client-generated uuid v7; creating the same id again is idempotent.
@@ -559,6 +559,8 @@ pub enum ServerEvent {
         event: CallEvent,
         #[serde(default)]
         citizen_id: Option<Uuid>,
+        #[serde(default)]
+        line: Option<Channel>,
     },
 }
 
@@ -577,6 +579,10 @@ pub struct CtiCall {
     pub ani: String,
     pub extension: String,
     pub event: CallEvent,
+    /// The line the call came in on (`line153`, `line185`, `line188`,
+    /// `line444`); the request form's channel defaults to it.
+    #[serde(default)]
+    pub line: Option<Channel>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

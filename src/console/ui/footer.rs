@@ -21,9 +21,19 @@ fn hint_actions(state: &State) -> &'static [Action] {
         Some(ModalKind::Palette) => &[Action::Confirm, Action::Down, Action::Up, Action::Cancel],
         Some(ModalKind::Help) => &[Action::Cancel, Action::GotoHelp],
         Some(ModalKind::Login) => &[Action::Confirm, Action::FocusNext, Action::Quit],
-        None if state.screen == Screen::Call => {
-            &[Action::OpenPalette, Action::ToggleHelp, Action::Quit, Action::FocusNext, Action::ToggleCallTimer]
-        }
+        Some(ModalKind::NewCaller | ModalKind::Note) => &[Action::Confirm, Action::NextField, Action::Cancel],
+        Some(ModalKind::Timeline | ModalKind::Update) => &[Action::Cancel],
+        None if state.screen == Screen::Call => &[
+            Action::OpenPalette,
+            Action::CallSubmit,
+            Action::CallNext,
+            Action::NewCaller,
+            Action::ToggleHelp,
+            Action::AnonymousCaller,
+            Action::FocusSearch,
+            Action::NextField,
+            Action::Quit,
+        ],
         None => &[Action::OpenPalette, Action::ToggleHelp, Action::Quit, Action::FocusNext],
     }
 }

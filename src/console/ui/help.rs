@@ -10,7 +10,7 @@ use super::common::{pane_block, popup};
 use crate::console::action::Action;
 use crate::console::i18n::Text;
 use crate::console::keymap::{Context, Keymap};
-use crate::console::nav::{ModalKind, Pane};
+use crate::console::nav::{ModalKind, Pane, Screen};
 use crate::console::state::State;
 use crate::console::theme::{Theme, Token};
 
@@ -42,6 +42,7 @@ fn row_line<'a>(keys: &str, action: Action, state: &'a State, theme: &Theme, key
 fn context_title(state: &State, ctx: Context) -> String {
     match ctx {
         Context::Global => state.lang.t(Text::HelpGlobal).to_string(),
+        Context::Screen(s) => format!("{}  ({})", state.lang.t(s.title()), ctx.name()),
         Context::Pane(p) => {
             format!("{} › {}  ({})", state.lang.t(p.screen().title()), state.lang.t(p.title()), ctx.name())
         }
@@ -57,10 +58,15 @@ pub fn render_screen(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
         Line::styled(state.lang.f(Text::HelpUserFile, &[&path]), theme.style(Token::TextDim)),
     ];
     let contexts = std::iter::once(Context::Global)
+        .chain(Screen::ALL.iter().map(|s| Context::Screen(*s)))
         .chain(Pane::ALL.iter().map(|p| Context::Pane(*p)))
         .chain(ModalKind::ALL.iter().map(|m| Context::Modal(*m)));
     for ctx in contexts {
-        let chain = if ctx == Context::Global { vec![ctx] } else { vec![ctx, Context::Global] };
+        let chain = match ctx {
+            Context::Global => vec![ctx],
+            Context::Pane(p) => vec![ctx, Context::Screen(p.screen()), Context::Global],
+            _ => vec![ctx, Context::Global],
+        };
         let rows: Vec<_> = rows(&state.keymap, ctx, &chain);
         if rows.is_empty() {
             continue;

@@ -1,6 +1,6 @@
 //! Rendering: a pure function of the state and the theme.
 
-mod call;
+pub mod call;
 pub mod common;
 mod footer;
 mod help;
@@ -71,6 +71,10 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Modal::Palette(p)) => palette::render(frame, area, state, p, theme),
         Some(Modal::Help) => help::render_overlay(frame, area, state, theme),
         Some(Modal::Login(form)) => login::render(frame, body, state, form, theme),
+        Some(Modal::NewCaller(form)) => call::render_new_caller(frame, body, state, form, theme),
+        Some(Modal::Note(form)) => call::render_note(frame, body, state, form, theme),
+        Some(Modal::Timeline(r)) => call::render_timeline(frame, body, state, r, theme),
+        Some(Modal::Update(r)) => call::render_update(frame, body, state, r, theme),
         None => {}
     }
 }

@@ -35,6 +35,6 @@ pub async fn call(
         }
         Err(_) => None,
     };
-    state.events.publish(ServerEvent::ScreenPop { extension, ani, event: body.event, citizen_id });
+    state.events.publish(ServerEvent::ScreenPop { extension, ani, event: body.event, citizen_id, line: body.line });
     Ok(StatusCode::ACCEPTED)
 }
