@@ -26,6 +26,12 @@ use crate::protocol::{
 
 pub type Result<T> = anyhow::Result<T>;
 
+/// The open requests, as SQL: the unit still has something to do (see
+/// `Status::is_closed`). The partial indexes of
+/// `migrations/cache/0002_open_request_lists.sql` carry this condition word
+/// for word; SQLite only uses them for queries that repeat it exactly.
+const OPEN_SQL: &str = "status NOT IN ('resolved','informed','closed','out_of_remit','duplicate','cancelled')";
+
 /// Where a request or citizen stands with the server, as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "badge", rename_all = "snake_case")]
@@ -655,10 +661,9 @@ impl Cache {
             let Some((citizen, _)) = load_citizen(&mut conn, Uuid::parse_str(&id)?).await? else {
                 continue;
             };
-            let open: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM requests WHERE citizen_id = ? AND status NOT IN \
-                 ('resolved','informed','closed','out_of_remit','duplicate','cancelled')",
-            )
+            let open: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT count(*) FROM requests WHERE citizen_id = ? AND {OPEN_SQL}"
+            )))
             .bind(&id)
             .fetch_one(&mut *conn)
             .await?;
@@ -709,10 +714,89 @@ impl Cache {
         }
     }
 
+    /// The duplicate radar: open requests of `category` in one neighbourhood
+    /// filed since `since`, newest first, at most `limit`. The district may
+    /// be a code or a name (`SAHINBEY`, `Şahinbey`, `sahinbey`) and the
+    /// neighbourhood a name or alias in any spelling (`karatas mh`); both are
+    /// resolved with the gazetteer to what the server stores. Local views
+    /// count: a request filed here and not yet sent is found too.
+    pub async fn nearby_open(
+        &self,
+        category: &str,
+        district: &str,
+        neighbourhood: &str,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(Request, Badge)>> {
+        let (district, neighbourhood) =
+            overlay::canonical_place(self.gazetteer, district.trim(), Some(neighbourhood.trim()));
+        let mut conn = self.pool.acquire().await?;
+        let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(nearby_open_sql()))
+            .bind(category.trim())
+            .bind(district)
+            .bind(neighbourhood)
+            .bind(since.timestamp_millis())
+            .bind(limit.min(i64::MAX as usize) as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+        with_badges(&mut conn, ids).await
+    }
+
+    /// The queue of the given units: their open requests, the one due
+    /// soonest first (overdue ones lead), at most `limit`. A paused
+    /// (waiting) request keeps the due time it had when paused.
+    pub async fn unit_queue(&self, units: &[String], limit: usize) -> Result<Vec<(Request, Badge)>> {
+        let mut conn = self.pool.acquire().await?;
+        let mut units: Vec<&str> = units.iter().map(|u| u.trim()).collect();
+        units.sort_unstable();
+        units.dedup();
+        // One ordered index walk per unit, merged here: each reads at most
+        // `limit` entries, however long the queues are.
+        let mut due: Vec<(i64, String)> = Vec::new();
+        for unit in units {
+            let rows: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(unit_queue_sql()))
+                .bind(unit)
+                .bind(limit.min(i64::MAX as usize) as i64)
+                .fetch_all(&mut *conn)
+                .await?;
+            due.extend(rows);
+        }
+        due.sort_unstable();
+        due.truncate(limit);
+        with_badges(&mut conn, due.into_iter().map(|(_, id)| id).collect()).await
+    }
+
     /// How many requests the cache holds (views).
     pub async fn request_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&self.pool).await?)
     }
+}
+
+/// Open requests of a category in a neighbourhood since a time, newest
+/// first: a walk down the partial index `requests_open_nearby`.
+fn nearby_open_sql() -> String {
+    format!(
+        "SELECT id FROM requests WHERE category = ? AND district = ? AND neighbourhood = ? \
+         AND created_at >= ? AND {OPEN_SQL} ORDER BY created_at DESC, id DESC LIMIT ?"
+    )
+}
+
+/// One unit's open requests, due soonest first: a walk along the partial
+/// index `requests_open_due`.
+fn unit_queue_sql() -> String {
+    format!("SELECT sla_due_at, id FROM requests WHERE unit = ? AND {OPEN_SQL} ORDER BY sla_due_at, id LIMIT ?")
+}
+
+/// Loads requests (in the order given) with their badges.
+async fn with_badges(conn: &mut SqliteConnection, ids: Vec<String>) -> Result<Vec<(Request, Badge)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = Uuid::parse_str(&id)?;
+        if let Some((view, _)) = load_request(conn, id).await? {
+            out.push((view, badge(conn, id).await?));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(unix)]
@@ -907,11 +991,18 @@ async fn store_server_entity(tx: &mut SqliteConnection, e: &Entity) -> Result<()
 }
 
 async fn put_request(tx: &mut SqliteConnection, view: &Request, server: Option<&Request>) -> Result<()> {
+    // Places are stored as the view has them: canonical (district code,
+    // neighbourhood name) from the server, and from `overlay::request_from_new`
+    // for a request filed here. `nearby_open` canonicalises its input alike.
+    let place = view.location.as_ref();
     sqlx::query(
-        "INSERT INTO requests (id, server, view, citizen_id, tracking_no, unit, status, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
+        "INSERT INTO requests (id, server, view, citizen_id, tracking_no, unit, status, created_at, \
+         category, district, neighbourhood, sla_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
          view = excluded.view, citizen_id = excluded.citizen_id, tracking_no = excluded.tracking_no, \
-         unit = excluded.unit, status = excluded.status, created_at = excluded.created_at",
+         unit = excluded.unit, status = excluded.status, created_at = excluded.created_at, \
+         category = excluded.category, district = excluded.district, neighbourhood = excluded.neighbourhood, \
+         sla_due_at = excluded.sla_due_at",
     )
     .bind(view.id.to_string())
     .bind(server.map(serde_json::to_string).transpose()?)
@@ -921,6 +1012,10 @@ async fn put_request(tx: &mut SqliteConnection, view: &Request, server: Option<&
     .bind(&view.unit)
     .bind(view.status.as_str())
     .bind(view.created_at.timestamp_millis())
+    .bind(&view.category)
+    .bind(place.map(|l| &l.district))
+    .bind(place.and_then(|l| l.neighbourhood.as_ref()))
+    .bind(view.sla_due_at.timestamp_millis())
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -963,4 +1058,103 @@ async fn load_citizen(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(C
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::status::Status;
+
+    #[test]
+    fn open_sql_names_exactly_the_closed_statuses() {
+        let closed: Vec<String> =
+            Status::ALL.into_iter().filter(|s| s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+        assert_eq!(OPEN_SQL, format!("status NOT IN ({})", closed.join(",")));
+        let migration = include_str!("../../migrations/cache/0002_open_request_lists.sql");
+        assert_eq!(migration.matches(&format!("WHERE {OPEN_SQL}")).count(), 2, "the partial indexes say the same");
+    }
+
+    /// A cache from before the list columns gets them filled from the views.
+    #[tokio::test]
+    async fn the_migration_fills_the_list_columns_of_an_existing_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SqliteConnectOptions::new().filename(dir.path().join("old.db")).create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await.unwrap();
+        sqlx::raw_sql(include_str!("../../migrations/cache/0001_init.sql")).execute(&pool).await.unwrap();
+        let t = crate::domain::reference::shipped_taxonomy();
+        let ctx = OverlayCtx {
+            taxonomy: &t,
+            gazetteer: Gazetteer::shipped(),
+            calendar: WorkCalendar::shipped(),
+            user_id: Uuid::nil(),
+            username: "a",
+        };
+        let located = crate::protocol::NewRequest {
+            location: Some(crate::protocol::Location {
+                district: "sahinbey".into(),
+                neighbourhood: Some("karatas mh".into()),
+                ..Default::default()
+            }),
+            ..crate::protocol::NewRequest::new(
+                crate::domain::model::RequestType::Complaint,
+                crate::domain::model::Channel::Line153,
+                &t.categories[0].code,
+                "Su yok",
+            )
+        };
+        let unlocated = crate::protocol::NewRequest { location: None, ..located.clone() };
+        let views = [
+            overlay::request_from_new(&ctx, Uuid::now_v7(), &located, Utc::now()),
+            overlay::request_from_new(&ctx, Uuid::now_v7(), &unlocated, Utc::now()),
+        ];
+        for v in &views {
+            sqlx::query(
+                "INSERT INTO requests (id, view, tracking_no, unit, status, created_at) VALUES (?, ?, '', ?, ?, ?)",
+            )
+            .bind(v.id.to_string())
+            .bind(serde_json::to_string(v).unwrap())
+            .bind(&v.unit)
+            .bind(v.status.as_str())
+            .bind(v.created_at.timestamp_millis())
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::raw_sql(include_str!("../../migrations/cache/0002_open_request_lists.sql")).execute(&pool).await.unwrap();
+        for v in &views {
+            let row: (String, Option<String>, Option<String>, i64) =
+                sqlx::query_as("SELECT category, district, neighbourhood, sla_due_at FROM requests WHERE id = ?")
+                    .bind(v.id.to_string())
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            let l = v.location.as_ref();
+            let expected = (
+                v.category.clone(),
+                l.map(|l| l.district.clone()),
+                l.and_then(|l| l.neighbourhood.clone()),
+                v.sla_due_at.timestamp_millis(),
+            );
+            assert_eq!(row, expected);
+        }
+        assert_eq!(views[0].location.as_ref().unwrap().neighbourhood.as_deref(), Some("Karataş"));
+    }
+
+    /// Both list queries walk their partial index in order: no table scan,
+    /// no sort, so they read about `limit` rows however many the cache holds.
+    #[tokio::test]
+    async fn the_list_queries_walk_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache =
+            Cache::open(&dir.path().join("c.db"), LocalUser { id: Uuid::nil(), username: "a".into() }).await.unwrap();
+        for (sql, index) in [(nearby_open_sql(), "requests_open_nearby"), (unit_queue_sql(), "requests_open_due")] {
+            let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                .fetch_all(&cache.pool)
+                .await
+                .unwrap();
+            let plan: Vec<String> = plan.into_iter().map(|p| p.3).collect();
+            assert_eq!(plan.len(), 1, "one search, no temp b-tree for the order: {plan:?}");
+            assert!(plan[0].starts_with("SEARCH requests USING INDEX") && plan[0].contains(index), "{plan:?}");
+        }
+    }
 }
