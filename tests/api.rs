@@ -437,14 +437,19 @@ async fn idempotent_creates_and_pushes() {
     let (_, page) = app.get(&s, "/requests?q=kanal").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 
-    // A rejected mutation is remembered as rejected.
+    // A rejected mutation had no effect: sent again, it is decided afresh
+    // (here: rejected again, still changing nothing), so a console can retry
+    // it once the cause is fixed.
     let bad = json!({"device_id": s.device_id, "mutations": [{"mutation_id": Uuid::now_v7(), "kind": "create_request",
         "request": {"type": "complaint", "channel": "line153", "category": "NOPE", "description": "x"}}]});
     let (_, r1) = app.post(&s, "/sync/push", bad.clone()).await;
     assert_eq!(r1["results"][0]["result"], "rejected");
     assert_eq!(r1["results"][0]["field"], "category");
+    let seq_after_reject = app.seq().await;
     let (_, r2) = app.post(&s, "/sync/push", bad).await;
-    assert_eq!(r2["results"][0]["original"]["result"], "rejected");
+    assert_eq!(r2["results"][0]["result"], "rejected", "{r2}");
+    assert_eq!(r2["results"][0]["field"], "category");
+    assert_eq!(app.seq().await, seq_after_reject);
 
     // Pushing for another device is refused.
     let (st, _) = app.post(&s, "/sync/push", json!({"device_id": Uuid::now_v7(), "mutations": []})).await;

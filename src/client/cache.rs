@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use super::overlay::{self, OverlayCtx};
@@ -26,6 +26,12 @@ use crate::protocol::{
 
 pub type Result<T> = anyhow::Result<T>;
 
+/// The open requests, as SQL: the unit still has something to do (see
+/// `Status::is_closed`). The partial indexes of
+/// `migrations/cache/0002_open_request_lists.sql` carry this condition word
+/// for word; SQLite only uses them for queries that repeat it exactly.
+const OPEN_SQL: &str = "status NOT IN ('resolved','informed','closed','out_of_remit','duplicate','cancelled')";
+
 /// Where a request or citizen stands with the server, as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "badge", rename_all = "snake_case")]
@@ -40,18 +46,49 @@ pub enum Badge {
     Conflict { reason: String },
 }
 
-/// An outbox row.
+/// An outbox row, with what an outbox screen shows about it.
 #[derive(Debug, Clone)]
 pub struct OutboxItem {
     pub seq: i64,
+    /// The change itself; `mutation.mutation_id` names it for
+    /// [`Cache::discard`] and [`Cache::retry`].
     pub mutation: Mutation,
+    /// `create_request`, `request_action`, `create_citizen` or `update_citizen`.
+    pub kind: String,
+    /// `request` or `citizen`, and which one.
+    pub entity: String,
+    pub entity_id: Uuid,
+    /// What people call the record: a request's tracking number, a
+    /// citizen's name (when the cache holds the record).
+    pub label: Option<String>,
     pub state: OutboxState,
+    /// Times the server answered or a push of it failed in transit.
     pub attempts: i64,
+    /// The server's reason for a parked item; the transport error for a
+    /// pending one whose last push failed.
     pub last_error: Option<String>,
+    /// Later pending changes of the same record that wait behind this
+    /// parked one (0 for a pending item).
+    pub held_back: i64,
+    /// When the change was made on this console.
+    pub created_at: DateTime<Utc>,
+}
+
+impl OutboxItem {
+    pub fn mutation_id(&self) -> Uuid {
+        self.mutation.mutation_id
+    }
+
+    /// Rejected or conflicting: kept, shown, and holding back the record's
+    /// later changes until it is retried or discarded.
+    pub fn is_parked(&self) -> bool {
+        self.state != OutboxState::Pending
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxState {
+    /// Waiting to be sent (or sent, with the answer not back yet).
     Pending,
     Rejected,
     Conflict,
@@ -307,21 +344,121 @@ impl Cache {
         rows.iter().map(|r| Ok(serde_json::from_str(r.try_get("payload")?)?)).collect()
     }
 
+    /// The whole outbox, oldest first.
     pub async fn outbox(&self) -> Result<Vec<OutboxItem>> {
-        let rows = sqlx::query("SELECT seq, payload, state, attempts, last_error FROM outbox ORDER BY seq")
-            .fetch_all(&self.pool)
+        let mut conn = self.pool.acquire().await?;
+        read_outbox(&mut conn, "TRUE", None).await
+    }
+
+    /// The parked items (rejected or conflicting), oldest first: what the
+    /// console's outbox screen lists with the server's reasons.
+    pub async fn parked(&self) -> Result<Vec<OutboxItem>> {
+        let mut conn = self.pool.acquire().await?;
+        read_outbox(&mut conn, "o.state != 'pending'", None).await
+    }
+
+    /// Drops a parked (rejected or conflicting) change for good and shows
+    /// the record as the server has it, with the remaining outbox re-applied
+    /// on top. The record's later changes no longer wait behind it and go
+    /// with the next push.
+    ///
+    /// A pending change is refused: it may be in a push on its way to the
+    /// server right now, so discarding it could not undo it.
+    ///
+    /// A record that exists only on this console (its create was parked and
+    /// the server never had it) goes away whole when its create is
+    /// discarded: the record's view and every later change of it, which
+    /// could only be rejected without it. Its tracking number stays used.
+    /// If changes of *other* records still name it (a request filed for a
+    /// citizen created here, a co-reporter, a duplicate-of), the discard is
+    /// refused with those records named, so nothing is left pointing at a
+    /// record that never existed; discard (or let the server reject) those
+    /// first.
+    pub async fn discard(&self, mutation_id: Uuid) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let item = outbox_item(&mut tx, mutation_id).await?;
+        if !item.is_parked() {
+            anyhow::bail!(
+                "{} for {} has not been answered by the server yet and may already be on its way; \
+                 only rejected or conflicting changes can be discarded",
+                describe(&item),
+                item.label.as_deref().unwrap_or("this record")
+            );
+        }
+        let id = item.entity_id;
+        let on_server = has_server_state(&mut tx, &item.entity, id).await?;
+        let creates = matches!(item.mutation.op, MutationOp::CreateRequest { .. } | MutationOp::CreateCitizen { .. });
+        if creates && !on_server {
+            let others = referring_items(&mut tx, id).await?;
+            if !others.is_empty() {
+                anyhow::bail!(
+                    "cannot discard {}: {} unsent change(s) of other records refer to it ({}); \
+                     discard those first",
+                    item.label.as_deref().unwrap_or("this record"),
+                    others.len(),
+                    others.join(", ")
+                );
+            }
+            sqlx::query("DELETE FROM outbox WHERE entity_id = ?").bind(id.to_string()).execute(&mut *tx).await?;
+            forget_record(&mut tx, &item.entity, id).await?;
+        } else {
+            sqlx::query("DELETE FROM outbox WHERE mutation_id = ?")
+                .bind(mutation_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            self.rebuild_view(&mut tx, id).await?;
+            let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE entity_id = ?")
+                .bind(id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+            if !on_server && left == 0 {
+                // Nothing local and nothing from the server (only after a
+                // resync): forget it; the next pull brings it back if it exists.
+                forget_record(&mut tx, &item.entity, id).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Puts a parked change back in the queue: the next push sends it again
+    /// under the same mutation id, and the server decides it afresh (it
+    /// remembers only applied mutations as final, so exactly one effect is
+    /// still guaranteed).
+    ///
+    /// Retrying means "send mine again against the record as this console
+    /// now knows it": a change with a base version (a citizen edit, a status
+    /// change of a request) is re-based on the server version in the cache,
+    /// so a conflict resolves in favour of the retried change, and a change
+    /// rejected for the record's state is judged on its state now. Retrying
+    /// a pending change does nothing.
+    pub async fn retry(&self, mutation_id: Uuid) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let item = outbox_item(&mut tx, mutation_id).await?;
+        if !item.is_parked() {
+            return Ok(());
+        }
+        let mut m = item.mutation;
+        match &mut m.op {
+            MutationOp::UpdateCitizen { id, base_version, .. } => {
+                if let Some((_, Some(server))) = load_citizen(&mut tx, *id).await? {
+                    *base_version = server.version;
+                }
+            }
+            MutationOp::RequestAction { request_id, base_version: Some(base), .. } => {
+                if let Some((_, Some(server))) = load_request(&mut tx, *request_id).await? {
+                    *base = server.version;
+                }
+            }
+            _ => {}
+        }
+        sqlx::query("UPDATE outbox SET state = 'pending', last_error = NULL, payload = ? WHERE mutation_id = ?")
+            .bind(serde_json::to_string(&m)?)
+            .bind(mutation_id.to_string())
+            .execute(&mut *tx)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxItem {
-                    seq: r.try_get("seq")?,
-                    mutation: serde_json::from_str(r.try_get("payload")?)?,
-                    state: OutboxState::parse(r.try_get("state")?),
-                    attempts: r.try_get("attempts")?,
-                    last_error: r.try_get("last_error")?,
-                })
-            })
-            .collect()
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn counts(&self) -> Result<OutboxCounts> {
@@ -524,10 +661,9 @@ impl Cache {
             let Some((citizen, _)) = load_citizen(&mut conn, Uuid::parse_str(&id)?).await? else {
                 continue;
             };
-            let open: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM requests WHERE citizen_id = ? AND status NOT IN \
-                 ('resolved','informed','closed','out_of_remit','duplicate','cancelled')",
-            )
+            let open: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT count(*) FROM requests WHERE citizen_id = ? AND {OPEN_SQL}"
+            )))
             .bind(&id)
             .fetch_one(&mut *conn)
             .await?;
@@ -578,10 +714,89 @@ impl Cache {
         }
     }
 
+    /// The duplicate radar: open requests of `category` in one neighbourhood
+    /// filed since `since`, newest first, at most `limit`. The district may
+    /// be a code or a name (`SAHINBEY`, `Şahinbey`, `sahinbey`) and the
+    /// neighbourhood a name or alias in any spelling (`karatas mh`); both are
+    /// resolved with the gazetteer to what the server stores. Local views
+    /// count: a request filed here and not yet sent is found too.
+    pub async fn nearby_open(
+        &self,
+        category: &str,
+        district: &str,
+        neighbourhood: &str,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(Request, Badge)>> {
+        let (district, neighbourhood) =
+            overlay::canonical_place(self.gazetteer, district.trim(), Some(neighbourhood.trim()));
+        let mut conn = self.pool.acquire().await?;
+        let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(nearby_open_sql()))
+            .bind(category.trim())
+            .bind(district)
+            .bind(neighbourhood)
+            .bind(since.timestamp_millis())
+            .bind(limit.min(i64::MAX as usize) as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+        with_badges(&mut conn, ids).await
+    }
+
+    /// The queue of the given units: their open requests, the one due
+    /// soonest first (overdue ones lead), at most `limit`. A paused
+    /// (waiting) request keeps the due time it had when paused.
+    pub async fn unit_queue(&self, units: &[String], limit: usize) -> Result<Vec<(Request, Badge)>> {
+        let mut conn = self.pool.acquire().await?;
+        let mut units: Vec<&str> = units.iter().map(|u| u.trim()).collect();
+        units.sort_unstable();
+        units.dedup();
+        // One ordered index walk per unit, merged here: each reads at most
+        // `limit` entries, however long the queues are.
+        let mut due: Vec<(i64, String)> = Vec::new();
+        for unit in units {
+            let rows: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(unit_queue_sql()))
+                .bind(unit)
+                .bind(limit.min(i64::MAX as usize) as i64)
+                .fetch_all(&mut *conn)
+                .await?;
+            due.extend(rows);
+        }
+        due.sort_unstable();
+        due.truncate(limit);
+        with_badges(&mut conn, due.into_iter().map(|(_, id)| id).collect()).await
+    }
+
     /// How many requests the cache holds (views).
     pub async fn request_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&self.pool).await?)
     }
+}
+
+/// Open requests of a category in a neighbourhood since a time, newest
+/// first: a walk down the partial index `requests_open_nearby`.
+fn nearby_open_sql() -> String {
+    format!(
+        "SELECT id FROM requests WHERE category = ? AND district = ? AND neighbourhood = ? \
+         AND created_at >= ? AND {OPEN_SQL} ORDER BY created_at DESC, id DESC LIMIT ?"
+    )
+}
+
+/// One unit's open requests, due soonest first: a walk along the partial
+/// index `requests_open_due`.
+fn unit_queue_sql() -> String {
+    format!("SELECT sla_due_at, id FROM requests WHERE unit = ? AND {OPEN_SQL} ORDER BY sla_due_at, id LIMIT ?")
+}
+
+/// Loads requests (in the order given) with their badges.
+async fn with_badges(conn: &mut SqliteConnection, ids: Vec<String>) -> Result<Vec<(Request, Badge)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = Uuid::parse_str(&id)?;
+        if let Some((view, _)) = load_request(conn, id).await? {
+            out.push((view, badge(conn, id).await?));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(unix)]
@@ -647,6 +862,102 @@ async fn mark(tx: &mut SqliteConnection, mutation_id: Uuid, state: OutboxState, 
     Ok(())
 }
 
+/// Outbox rows matching `cond` (on `o`, with at most one `?` bound to
+/// `arg`), oldest first.
+async fn read_outbox(conn: &mut SqliteConnection, cond: &str, arg: Option<String>) -> Result<Vec<OutboxItem>> {
+    let sql = format!(
+        "SELECT o.seq, o.payload, o.kind, o.entity, o.entity_id, o.state, o.attempts, o.last_error, o.created_at, \
+         CASE o.entity WHEN 'request' THEN (SELECT tracking_no FROM requests WHERE id = o.entity_id) \
+         ELSE (SELECT full_name FROM citizens WHERE id = o.entity_id) END AS label, \
+         CASE WHEN o.state = 'pending' THEN 0 ELSE (SELECT count(*) FROM outbox l \
+         WHERE l.entity_id = o.entity_id AND l.seq > o.seq AND l.state = 'pending') END AS held_back \
+         FROM outbox o WHERE {cond} ORDER BY o.seq"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    if let Some(a) = arg {
+        q = q.bind(a);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            let created: i64 = r.try_get("created_at")?;
+            Ok(OutboxItem {
+                seq: r.try_get("seq")?,
+                mutation: serde_json::from_str(r.try_get("payload")?)?,
+                kind: r.try_get("kind")?,
+                entity: r.try_get("entity")?,
+                entity_id: Uuid::parse_str(r.try_get("entity_id")?)?,
+                label: r.try_get("label")?,
+                state: OutboxState::parse(r.try_get("state")?),
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+                held_back: r.try_get("held_back")?,
+                created_at: Utc.timestamp_millis_opt(created).single().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+async fn outbox_item(conn: &mut SqliteConnection, mutation_id: Uuid) -> Result<OutboxItem> {
+    read_outbox(conn, "o.mutation_id = ?", Some(mutation_id.to_string())).await?.pop().ok_or_else(|| {
+        anyhow::anyhow!("change {mutation_id} is not in the outbox (already applied by the server, or discarded)")
+    })
+}
+
+/// A change in words, for messages: "the note", "filing the request", ….
+fn describe(item: &OutboxItem) -> String {
+    match &item.mutation.op {
+        MutationOp::CreateCitizen { .. } => "creating the citizen".into(),
+        MutationOp::UpdateCitizen { .. } => "the citizen edit".into(),
+        MutationOp::CreateRequest { .. } => "filing the request".into(),
+        MutationOp::RequestAction { action, .. } => {
+            let name = serde_json::to_value(action)
+                .ok()
+                .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(|a| a.replace('_', " ")));
+            format!("the {}", name.unwrap_or_else(|| "action".into()))
+        }
+    }
+}
+
+async fn has_server_state(conn: &mut SqliteConnection, entity: &str, id: Uuid) -> Result<bool> {
+    let sql = match entity {
+        "request" => "SELECT server IS NOT NULL FROM requests WHERE id = ?",
+        _ => "SELECT server IS NOT NULL FROM citizens WHERE id = ?",
+    };
+    let known: Option<bool> = sqlx::query_scalar(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+    Ok(known.unwrap_or(false))
+}
+
+/// Records whose outbox changes name `id` (as their citizen, co-reporter,
+/// original, …), by what people call them.
+async fn referring_items(conn: &mut SqliteConnection, id: Uuid) -> Result<Vec<String>> {
+    let labels: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT coalesce((SELECT tracking_no FROM requests WHERE id = o.entity_id), \
+         (SELECT full_name FROM citizens WHERE id = o.entity_id), o.entity_id) FROM outbox o \
+         WHERE o.entity_id != ?1 AND instr(o.payload, ?1) > 0 ORDER BY 1",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(labels)
+}
+
+/// Removes a record's local row (and a citizen's search index rows).
+async fn forget_record(conn: &mut SqliteConnection, entity: &str, id: Uuid) -> Result<()> {
+    let sqls: &[&str] = match entity {
+        "request" => &["DELETE FROM requests WHERE id = ?"],
+        _ => &[
+            "DELETE FROM citizens WHERE id = ?",
+            "DELETE FROM citizen_phones WHERE citizen_id = ?",
+            "DELETE FROM citizen_name_tokens WHERE citizen_id = ?",
+        ],
+    };
+    for &sql in sqls {
+        sqlx::query(sql).bind(id.to_string()).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 async fn badge(conn: &mut SqliteConnection, id: Uuid) -> Result<Badge> {
     let rows: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT state, last_error FROM outbox WHERE entity_id = ? ORDER BY seq")
@@ -680,11 +991,18 @@ async fn store_server_entity(tx: &mut SqliteConnection, e: &Entity) -> Result<()
 }
 
 async fn put_request(tx: &mut SqliteConnection, view: &Request, server: Option<&Request>) -> Result<()> {
+    // Places are stored as the view has them: canonical (district code,
+    // neighbourhood name) from the server, and from `overlay::request_from_new`
+    // for a request filed here. `nearby_open` canonicalises its input alike.
+    let place = view.location.as_ref();
     sqlx::query(
-        "INSERT INTO requests (id, server, view, citizen_id, tracking_no, unit, status, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
+        "INSERT INTO requests (id, server, view, citizen_id, tracking_no, unit, status, created_at, \
+         category, district, neighbourhood, sla_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
          view = excluded.view, citizen_id = excluded.citizen_id, tracking_no = excluded.tracking_no, \
-         unit = excluded.unit, status = excluded.status, created_at = excluded.created_at",
+         unit = excluded.unit, status = excluded.status, created_at = excluded.created_at, \
+         category = excluded.category, district = excluded.district, neighbourhood = excluded.neighbourhood, \
+         sla_due_at = excluded.sla_due_at",
     )
     .bind(view.id.to_string())
     .bind(server.map(serde_json::to_string).transpose()?)
@@ -694,6 +1012,10 @@ async fn put_request(tx: &mut SqliteConnection, view: &Request, server: Option<&
     .bind(&view.unit)
     .bind(view.status.as_str())
     .bind(view.created_at.timestamp_millis())
+    .bind(&view.category)
+    .bind(place.map(|l| &l.district))
+    .bind(place.and_then(|l| l.neighbourhood.as_ref()))
+    .bind(view.sla_due_at.timestamp_millis())
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -736,4 +1058,103 @@ async fn load_citizen(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(C
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::status::Status;
+
+    #[test]
+    fn open_sql_names_exactly_the_closed_statuses() {
+        let closed: Vec<String> =
+            Status::ALL.into_iter().filter(|s| s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+        assert_eq!(OPEN_SQL, format!("status NOT IN ({})", closed.join(",")));
+        let migration = include_str!("../../migrations/cache/0002_open_request_lists.sql");
+        assert_eq!(migration.matches(&format!("WHERE {OPEN_SQL}")).count(), 2, "the partial indexes say the same");
+    }
+
+    /// A cache from before the list columns gets them filled from the views.
+    #[tokio::test]
+    async fn the_migration_fills_the_list_columns_of_an_existing_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SqliteConnectOptions::new().filename(dir.path().join("old.db")).create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await.unwrap();
+        sqlx::raw_sql(include_str!("../../migrations/cache/0001_init.sql")).execute(&pool).await.unwrap();
+        let t = crate::domain::reference::shipped_taxonomy();
+        let ctx = OverlayCtx {
+            taxonomy: &t,
+            gazetteer: Gazetteer::shipped(),
+            calendar: WorkCalendar::shipped(),
+            user_id: Uuid::nil(),
+            username: "a",
+        };
+        let located = crate::protocol::NewRequest {
+            location: Some(crate::protocol::Location {
+                district: "sahinbey".into(),
+                neighbourhood: Some("karatas mh".into()),
+                ..Default::default()
+            }),
+            ..crate::protocol::NewRequest::new(
+                crate::domain::model::RequestType::Complaint,
+                crate::domain::model::Channel::Line153,
+                &t.categories[0].code,
+                "Su yok",
+            )
+        };
+        let unlocated = crate::protocol::NewRequest { location: None, ..located.clone() };
+        let views = [
+            overlay::request_from_new(&ctx, Uuid::now_v7(), &located, Utc::now()),
+            overlay::request_from_new(&ctx, Uuid::now_v7(), &unlocated, Utc::now()),
+        ];
+        for v in &views {
+            sqlx::query(
+                "INSERT INTO requests (id, view, tracking_no, unit, status, created_at) VALUES (?, ?, '', ?, ?, ?)",
+            )
+            .bind(v.id.to_string())
+            .bind(serde_json::to_string(v).unwrap())
+            .bind(&v.unit)
+            .bind(v.status.as_str())
+            .bind(v.created_at.timestamp_millis())
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::raw_sql(include_str!("../../migrations/cache/0002_open_request_lists.sql")).execute(&pool).await.unwrap();
+        for v in &views {
+            let row: (String, Option<String>, Option<String>, i64) =
+                sqlx::query_as("SELECT category, district, neighbourhood, sla_due_at FROM requests WHERE id = ?")
+                    .bind(v.id.to_string())
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            let l = v.location.as_ref();
+            let expected = (
+                v.category.clone(),
+                l.map(|l| l.district.clone()),
+                l.and_then(|l| l.neighbourhood.clone()),
+                v.sla_due_at.timestamp_millis(),
+            );
+            assert_eq!(row, expected);
+        }
+        assert_eq!(views[0].location.as_ref().unwrap().neighbourhood.as_deref(), Some("Karataş"));
+    }
+
+    /// Both list queries walk their partial index in order: no table scan,
+    /// no sort, so they read about `limit` rows however many the cache holds.
+    #[tokio::test]
+    async fn the_list_queries_walk_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache =
+            Cache::open(&dir.path().join("c.db"), LocalUser { id: Uuid::nil(), username: "a".into() }).await.unwrap();
+        for (sql, index) in [(nearby_open_sql(), "requests_open_nearby"), (unit_queue_sql(), "requests_open_due")] {
+            let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                .fetch_all(&cache.pool)
+                .await
+                .unwrap();
+            let plan: Vec<String> = plan.into_iter().map(|p| p.3).collect();
+            assert_eq!(plan.len(), 1, "one search, no temp b-tree for the order: {plan:?}");
+            assert!(plan[0].starts_with("SEARCH requests USING INDEX") && plan[0].contains(index), "{plan:?}");
+        }
+    }
 }

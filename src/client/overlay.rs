@@ -34,12 +34,18 @@ fn canonical_address(g: &Gazetteer, a: &Address) -> Address {
 }
 
 fn canonical_location(g: &Gazetteer, l: &Location) -> Location {
-    let district = g.district(&l.district).map(|(c, _)| c.to_string()).unwrap_or_else(|| l.district.clone());
-    let neighbourhood = l
-        .neighbourhood
-        .as_ref()
-        .map(|n| g.neighbourhood(&district, n).map(|p| p.neighbourhood.clone()).unwrap_or_else(|| n.clone()));
+    let (district, neighbourhood) = canonical_place(g, &l.district, l.neighbourhood.as_deref());
     Location { district, neighbourhood, ..l.clone() }
+}
+
+/// A district (code or name) and neighbourhood (name or alias) as the
+/// server stores them: the district code and the neighbourhood's canonical
+/// name. What the gazetteer does not know is kept as given.
+pub fn canonical_place(g: &Gazetteer, district: &str, neighbourhood: Option<&str>) -> (String, Option<String>) {
+    let district = g.district(district).map(|(c, _)| c.to_string()).unwrap_or_else(|| district.to_string());
+    let neighbourhood = neighbourhood
+        .map(|n| g.neighbourhood(&district, n).map(|p| p.neighbourhood.clone()).unwrap_or_else(|| n.to_string()));
+    (district, neighbourhood)
 }
 
 fn e164s(phones: &[String]) -> Vec<String> {

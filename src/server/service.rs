@@ -36,8 +36,13 @@ pub struct Ctx<'a> {
 }
 
 /// Applies one mutation with exactly-once effect per (device, mutation id).
-/// Validation failures become `Rejected` outcomes and are remembered too, so
-/// a retry gets the same answer; only server faults are errors.
+/// Validation failures become `Rejected` outcomes (stale bases `Conflict`);
+/// only server faults are errors. Every answer is recorded, but only an
+/// applied one is final: the same mutation sent again gets `Duplicate` with
+/// the original result if it was applied, and is decided afresh if it was
+/// rejected or conflicted. Those had no effect, so deciding again cannot
+/// double one, and it is what lets a console retry a parked change once
+/// its cause is fixed (`Cache::retry`).
 pub async fn apply(state: &AppState, user: &AuthUser, mutation: Mutation) -> Res<Outcome> {
     state.writer.submit(user, mutation, true).await
 }
@@ -168,6 +173,7 @@ async fn apply_in_savepoint(
     tx.savepoint().await?;
     if job.remember
         && let Some(original) = tx.processed(device, m.mutation_id).await?
+        && had_effect(&original)
     {
         tx.release().await?;
         let dup = match original {
@@ -204,6 +210,16 @@ async fn apply_in_savepoint(
     }
     tx.release().await?;
     Ok((outcome, changed))
+}
+
+/// Whether a remembered outcome changed anything (and so must not be
+/// decided again).
+fn had_effect(o: &Outcome) -> bool {
+    match o {
+        Outcome::Applied { .. } => true,
+        Outcome::Duplicate { original } => had_effect(original),
+        Outcome::Rejected { .. } | Outcome::Conflict { .. } => false,
+    }
 }
 
 /// Runs the operation; returns the changed entities with their sequence

@@ -127,7 +127,9 @@ pub trait Store: Send + Sync + 'static {
 /// A write transaction. Dropping it without `commit` rolls back.
 #[async_trait]
 pub trait StoreTx: Send {
+    /// The answer last recorded for a device's mutation.
     async fn processed(&mut self, device_id: Uuid, mutation_id: Uuid) -> Result<Option<Outcome>>;
+    /// Records (or replaces) the answer to a device's mutation.
     async fn mark_processed(&mut self, device_id: Uuid, mutation_id: Uuid, outcome: &Outcome) -> Result<()>;
     /// The next change sequence number, assigned in commit order: a counter
     /// row updated inside this transaction, never a free-running sequence.

@@ -613,13 +613,18 @@ impl StoreTx for SqliteTx {
     }
 
     async fn mark_processed(&mut self, device_id: Uuid, mutation_id: Uuid, outcome: &Outcome) -> Result<()> {
-        sqlx::query("INSERT INTO processed_mutations (device_id, mutation_id, result, at) VALUES (?, ?, ?, ?)")
-            .bind(device_id.to_string())
-            .bind(mutation_id.to_string())
-            .bind(serde_json::to_string(outcome)?)
-            .bind(to_millis(chrono::Utc::now()))
-            .execute(&mut *self.tx)
-            .await?;
+        // A rejected or conflicting mutation may be decided again later
+        // (see `service::apply`): the newest answer replaces the old one.
+        sqlx::query(
+            "INSERT INTO processed_mutations (device_id, mutation_id, result, at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (device_id, mutation_id) DO UPDATE SET result = excluded.result, at = excluded.at",
+        )
+        .bind(device_id.to_string())
+        .bind(mutation_id.to_string())
+        .bind(serde_json::to_string(outcome)?)
+        .bind(to_millis(chrono::Utc::now()))
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
