@@ -27,7 +27,7 @@ pub mod terminal;
 pub mod theme;
 pub mod ui;
 pub mod update;
-mod update_call;
+pub mod update_call;
 
 use std::time::{Duration, Instant};
 

@@ -193,7 +193,7 @@ impl TaskRunner {
             }
             Effect::FindNearby { key, since } => {
                 let (category, district, neighbourhood) = &key;
-                match TEMP_NEARBY(&cache, category, district, neighbourhood, since, NEARBY_LIMIT).await {
+                match cache.nearby_open(category, district, neighbourhood, since, NEARBY_LIMIT).await {
                     Ok(rows) => Msg::Nearby { key, rows },
                     Err(e) => return tracing::error!("duplicate radar: {e:#}"),
                 }
@@ -328,15 +328,4 @@ impl EffectRunner for TaskRunner {
             }
         });
     }
-}
-#[allow(non_snake_case)]
-async fn TEMP_NEARBY(
-    _c: &Cache,
-    _a: &str,
-    _b: &str,
-    _n: &str,
-    _s: chrono::DateTime<chrono::Utc>,
-    _l: usize,
-) -> anyhow::Result<Vec<crate::console::call::Row>> {
-    Ok(Vec::new())
 }

@@ -36,7 +36,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The key bound to `action` where the user is, for hints.
 fn key(state: &State, action: Action) -> String {
-    state.keymap.keys_for(&state.screen_chain(), action).map(|k| k.to_string()).unwrap_or_else(|| "—".into())
+    key_in(state, state.focused_pane(), action)
+}
+
+/// The key bound to `action` in `pane` of the Call screen, focused or not.
+fn key_in(state: &State, pane: Pane, action: Action) -> String {
+    use crate::console::keymap::Context;
+    let chain = [Context::Pane(pane), Context::Screen(pane.screen()), Context::Global];
+    state.keymap.keys_for(&chain, action).map(|k| k.to_string()).unwrap_or_else(|| "—".into())
 }
 
 /// Cuts `s` to `width` characters, marking the cut.
@@ -158,7 +165,10 @@ fn render_search(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else if !c.hits.is_empty() {
         let count = state.lang.f(Text::HitsFromCache, &[&c.hits.len().to_string()]);
         lines.push(Line::styled(count, theme.style(Token::TextDim)));
-        let visible = (rest.height as usize).saturating_sub(1).max(1);
+        // Narrow panes give each hit two lines, so the place is never cut.
+        let two_lines = width < 64;
+        let per_hit = if two_lines { 2 } else { 1 };
+        let visible = ((rest.height as usize).saturating_sub(1) / per_hit).max(1);
         let first = c.hit_sel.saturating_sub(visible - 1);
         for (i, hit) in c.hits.iter().enumerate().skip(first).take(visible) {
             let cz = &hit.citizen;
@@ -167,15 +177,20 @@ fn render_search(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             } else {
                 String::new()
             };
-            let text = format!("{}  {}  {}  {}", clean(&cz.full_name), masked_phone(cz), place(cz), masked_tckn(cz));
-            let room = width.saturating_sub(open.chars().count());
             let selected = i == c.hit_sel;
             let base = if selected && has_focus { theme.style(Token::Selection) } else { theme.style(Token::Text) };
+            let who = format!("{}  {}", clean(&cz.full_name), masked_phone(cz));
+            let place = format!("{}  {}", place(cz), masked_tckn(cz));
+            let text = if two_lines { who } else { format!("{who}  {place}") };
+            let room = width.saturating_sub(open.chars().count());
             let pad = room.saturating_sub(text.chars().count());
             lines.push(Line::from(vec![
                 Span::styled(format!("{}{}", fit(&text, room), " ".repeat(pad)), base),
                 Span::styled(open, base.patch(theme.style(Token::SlaWarning))),
             ]));
+            if two_lines {
+                lines.push(Line::styled(fit(&format!("  {place}"), width), base.patch(theme.style(Token::TextDim))));
+            }
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), rest);
@@ -197,25 +212,32 @@ fn render_history(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let inner = pane_block(frame, area, state, theme, Pane::CallHistory).inner(Margin::new(1, 0));
     let width = inner.width as usize;
-    let mut header = vec![
+    let header = vec![
         Span::styled(clean(&citizen.full_name).into_owned(), theme.style(Token::TitleFocused)),
         Span::styled(format!("  {}  {}", masked_phone(citizen), masked_tckn(citizen)), theme.style(Token::Text)),
     ];
-    if citizen.hide_identity {
-        header
-            .push(Span::styled(format!("  [{}]", state.lang.t(Text::IdentityHidden)), theme.style(Token::SlaWarning)));
-    }
     let mut lines = vec![Line::from(header)];
+    let mut second = Vec::new();
+    if citizen.hide_identity {
+        second.push(Span::styled(format!("[{}] ", state.lang.t(Text::IdentityHidden)), theme.style(Token::SlaWarning)));
+    }
     if let Some(a) = &citizen.address {
         let street = [a.street.as_deref(), a.number.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" No ");
         let text = format!("{} / {} {}", district_name(&a.district), a.neighbourhood, street);
-        lines.push(Line::styled(fit(&clean(&text), width), theme.style(Token::TextDim)));
+        let room = width.saturating_sub(second.iter().map(Span::width).sum());
+        second.push(Span::styled(fit(&clean(&text), room), theme.style(Token::TextDim)));
+    }
+    if !second.is_empty() {
+        lines.push(Line::from(second));
     }
     let has_focus = focused(state, Pane::CallHistory);
     if c.history.is_empty() {
         lines.push(Line::styled(state.lang.t(Text::NoHistory), theme.style(Token::Empty)));
     } else {
-        let hint = state.lang.f(Text::HistoryHint, &[&key(state, Action::AddNote), &key(state, Action::AskUpdate)]);
+        let hint = state.lang.f(
+            Text::HistoryHint,
+            &[&key_in(state, Pane::CallHistory, Action::AddNote), &key_in(state, Pane::CallHistory, Action::AskUpdate)],
+        );
         lines.push(Line::styled(fit(&hint, width), theme.style(Token::Hint)));
         let visible = (inner.height as usize).saturating_sub(lines.len()) / 2;
         let first = c.history_sel.saturating_sub(visible.saturating_sub(1));
@@ -372,8 +394,8 @@ fn render_form(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     row(frame, Line::from(spans));
     // Category, with its routing.
-    let routed = f.unit_code().unwrap_or_default();
-    let routed_text = format!(" → {routed}");
+    let routed = f.unit_code().unwrap_or_else(|| lang.t(Text::ChosenNone).to_string());
+    let routed_text = if f.category.chosen.is_some() { format!(" → {routed}") } else { String::new() };
     let cat_w = value_w.saturating_sub(routed_text.chars().count());
     let mut spans = vec![
         field_label(state, Text::FieldCategory, lw, theme),
@@ -558,7 +580,7 @@ fn render_nearby(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if c.nearby.is_empty() {
         lines.push(Line::styled(state.lang.t(Text::NearbyNone), theme.style(Token::Empty)));
     } else {
-        let hint = state.lang.f(Text::NearbyHint, &[&key(state, Action::CoReport)]);
+        let hint = state.lang.f(Text::NearbyHint, &[&key_in(state, Pane::CallNearby, Action::CoReport)]);
         lines.push(Line::styled(fit(&hint, width), theme.style(Token::Hint)));
         let has_focus = focused(state, Pane::CallNearby);
         let visible = (inner.height as usize).saturating_sub(1).max(1);
