@@ -6,60 +6,13 @@
 //! tmux is required: CI installs it (.ci/run). Without it this test fails
 //! with a message saying so; it is never skipped silently.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+mod tmux_support;
 
-struct Tmux {
-    socket: String,
-}
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
 
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux").args(["-L", &self.socket, "-f", "/dev/null"]).args(args).output().expect("tmux runs")
-    }
-
-    fn capture(&self, escapes: bool) -> String {
-        let mut args = vec!["capture-pane", "-p", "-t", "e2e"];
-        if escapes {
-            args.push("-e");
-        }
-        String::from_utf8_lossy(&self.run(&args).stdout).into_owned()
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
-    }
-
-    /// Polls the screen until `ok` holds, failing with the screen after
-    /// `timeout`.
-    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture(false);
-            if ok(&screen) {
-                return screen;
-            }
-            if start.elapsed() > timeout {
-                panic!("timed out after {timeout:?} waiting for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-fn require_tmux() {
-    let found = Command::new("tmux").arg("-V").output().map(|o| o.status.success()).unwrap_or(false);
-    assert!(found, "tmux is required for the console end-to-end test: install it (apt-get install tmux); .ci/run does");
-}
+use tmux_support::{Tmux, require_tmux, wait_for_file};
 
 /// SGR parameters that set a colour (not the terminal default).
 fn colour_codes(screen: &str) -> Vec<String> {
@@ -77,19 +30,6 @@ fn colour_codes(screen: &str) -> Vec<String> {
         }
     }
     found
-}
-
-fn wait_for_file(path: &Path, timeout: Duration) -> Option<String> {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && text.ends_with('\n')
-        {
-            return Some(text);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    None
 }
 
 #[test]

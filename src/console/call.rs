@@ -559,9 +559,11 @@ impl CallState {
         if seq != self.search_seq {
             return false;
         }
+        // The same query again (after a sync) keeps the highlighted caller.
+        let keep = self.hits.get(self.hit_sel).map(|h| h.citizen.id).filter(|_| self.hits_query == query);
+        self.hit_sel = keep.and_then(|id| hits.iter().position(|h| h.citizen.id == id)).unwrap_or(0);
         self.hits = hits;
         self.hits_query = query;
-        self.hit_sel = 0;
         true
     }
 

@@ -139,11 +139,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(t) = s.since {
                 state.link.since = Some(t.with_timezone(state.now.offset()));
             }
-            state.link.last_sync = s.last_sync.map(|t| t.with_timezone(state.now.offset()));
+            let last_sync = s.last_sync.map(|t| t.with_timezone(state.now.offset()));
+            let synced = last_sync != state.link.last_sync;
+            state.link.last_sync = last_sync;
             state.link.pending = s.counts.pending + s.counts.rejected + s.counts.conflict;
             state.link.last_error = s.last_error;
             state.dirty = true;
-            update_call::after_sync(state)
+            // A finished sync may have changed what the screens show.
+            if synced { update_call::after_sync(state) } else { Vec::new() }
         }
         Msg::Health { online, error } => {
             state.link.checking = false;

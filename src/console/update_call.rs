@@ -456,8 +456,16 @@ fn screen_pop(state: &mut State, pop: ScreenPop) -> Vec<Effect> {
     effects
 }
 
-/// After the sync engine reported progress: the caller's history may have
-/// changed on the server.
-pub fn after_sync(state: &State) -> Vec<Effect> {
-    if state.screen == Screen::Call { history(state) } else { Vec::new() }
+/// After a sync finished: the caller's history and the search results may
+/// have changed on the server.
+pub fn after_sync(state: &mut State) -> Vec<Effect> {
+    if state.screen != Screen::Call {
+        return Vec::new();
+    }
+    let mut effects = history(state);
+    // A search typed while the cache was still loading gets its answer now.
+    if !state.call.hits_query.is_empty() || !state.call.search.is_empty() {
+        effects.extend(state.call.search_changed().map(|(seq, query)| Effect::SearchCallers { seq, query }));
+    }
+    effects
 }

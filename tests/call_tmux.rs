@@ -1,0 +1,236 @@
+//! A whole call, end to end: the real console binary in tmux, signed in to a
+//! real API server over loopback. The agent finds the caller by a phone
+//! number typed with spaces, describes a water outage, takes the suggested
+//! GASKİ category, keeps the caller's neighbourhood and submits; the
+//! tracking number read off the screen is then checked over the API in
+//! GASKİ's queue. A second test files the same way with the server stopped,
+//! and checks that the request arrives once the server is back. A screen
+//! pop posted to the server's CTI endpoint brings the caller up.
+
+mod tmux_support;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use beyazmasa::server::{AppState, RunningServer, demo, spawn};
+use serde_json::{Value, json};
+use tmux_support::{Tmux, require_tmux};
+
+const PHONE: &str = "+905321112233";
+const TYPED_PHONE: &str = "0532 111 22 33";
+
+struct Server {
+    rt: tokio::runtime::Runtime,
+    running: Option<RunningServer>,
+    db: std::path::PathBuf,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let db = dir.join("server.db");
+        let mut s = Server { rt, running: None, db, addr: "127.0.0.1:0".parse().unwrap() };
+        s.up();
+        s
+    }
+
+    fn up(&mut self) {
+        let (db, addr) = (self.db.clone(), self.addr);
+        let running = self.rt.block_on(async move {
+            let state = AppState::open(&format!("sqlite://{}", db.display())).await.unwrap();
+            demo::create_demo_users(state.store.as_ref(), &beyazmasa::domain::reference::shipped_taxonomy())
+                .await
+                .unwrap();
+            spawn(state, addr).await.unwrap()
+        });
+        self.addr = running.addr;
+        self.running = Some(running);
+    }
+
+    fn down(&mut self) {
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.shutdown());
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// An API client signed in as `user`, blocking on the server's runtime.
+struct Api {
+    rt: tokio::runtime::Handle,
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    fn login(server: &Server, user: &str) -> Api {
+        let mut api = Api {
+            rt: server.rt.handle().clone(),
+            http: reqwest::Client::new(),
+            base: server.base(),
+            token: String::new(),
+        };
+        let body = json!({"username": user, "password": demo::DEMO_PASSWORD, "device_name": "test"});
+        let (status, res) = api.send(api.http.post(format!("{}/api/v1/auth/login", api.base)).json(&body));
+        assert_eq!(status, 200, "{res}");
+        api.token = res["token"].as_str().expect("a token").to_string();
+        api
+    }
+
+    fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        self.rt.block_on(async {
+            let res = req.bearer_auth(&self.token).send().await.unwrap();
+            (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+        })
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        self.send(self.http.get(format!("{}/api/v1{path}", self.base)))
+    }
+
+    fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.http.post(format!("{}/api/v1{path}", self.base)).json(&body))
+    }
+}
+
+/// The caller, on the server before the console starts.
+fn create_caller(api: &Api) -> String {
+    let (status, body) = api.post(
+        "/citizens",
+        json!({
+            "full_name": "Hatice Karaca",
+            "phones": [PHONE],
+            "address": {"district": "SAHINBEY", "neighbourhood": "Karataş", "street": "Gazi Caddesi", "number": "12"}
+        }),
+    );
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+fn start_console(tmux: &Tmux, dir: &Path, base: &str) {
+    let command = format!(
+        "env NO_COLOR=1 TERM=xterm-256color BEYAZMASA_CONFIG_DIR='{config}' BEYAZMASA_DATA_DIR='{data}' \
+         '{bin}' --server '{base}'; sleep 60",
+        config = dir.join("config").display(),
+        data = dir.join("data").display(),
+        bin = env!("CARGO_BIN_EXE_beyazmasa"),
+    );
+    let out = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "sh", "-c", &command]);
+    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    tmux.wait_for("the login form", Duration::from_secs(30), |s| s.contains("Kullanıcı adı"));
+    tmux.send(&["-l", "agent"]);
+    tmux.send(&["Tab"]);
+    tmux.send(&["-l", demo::DEMO_PASSWORD]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the call screen, signed in and synced", Duration::from_secs(30), |s| {
+        s.contains("agent · Çağrı temsilcisi")
+            && s.contains("● Çevrim içi")
+            && s.contains("Son eşitleme")
+            && !s.contains("Son eşitleme yok")
+    });
+}
+
+/// Steps 1–7 of the call; returns the tracking number read off the screen.
+fn file_water_outage(tmux: &Tmux) -> String {
+    tmux.send(&["-l", TYPED_PHONE]);
+    tmux.wait_for("the caller found in the local cache", Duration::from_secs(10), |s| {
+        s.contains("1 sonuç · yerel önbellekten") && s.contains("Hatice Karaca")
+    });
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the caller's neighbourhood as the location", Duration::from_secs(10), |s| {
+        s.contains("Karataş · Şahinbey") && s.contains("Gazi Caddesi No 12")
+    });
+    tmux.send(&["-l", "iki gündür sokakta sular kesik"]);
+    tmux.wait_for("a GASKİ suggestion", Duration::from_secs(10), |s| s.contains("Alt-1 Su kesintisi·GASKI"));
+    tmux.send(&["M-1"]);
+    tmux.wait_for("the category taken, routed to GASKİ", Duration::from_secs(10), |s| s.contains("→ GASKI"));
+    tmux.send(&["C-s"]);
+    let screen = tmux.wait_for("the tracking number", Duration::from_secs(10), |s| s.contains("TAKİP NUMARASI"));
+    tracking_number(&screen).unwrap_or_else(|| panic!("no tracking number on the screen:\n{screen}"))
+}
+
+/// The first `27-XXXXXXX` on the screen.
+fn tracking_number(screen: &str) -> Option<String> {
+    screen.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).find_map(|w| {
+        let ok = w.len() == 10 && w.starts_with("27-") && w[3..].chars().all(|c| c.is_ascii_alphanumeric());
+        ok.then(|| w.to_string())
+    })
+}
+
+fn check_in_gaski_queue(api: &Api, tracking: &str, citizen_id: &str) {
+    let (status, r) = api.get(&format!("/requests/{tracking}"));
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["unit"], "GASKI");
+    assert_eq!(r["status"], "forwarded");
+    assert_eq!(r["category"], "SU_KESINTISI");
+    assert_eq!(r["type"], "request");
+    assert_eq!(r["channel"], "line153");
+    assert_eq!(r["citizen_id"], citizen_id);
+    assert_eq!(r["description"], "iki gündür sokakta sular kesik");
+    assert_eq!(r["location"]["district"], "SAHINBEY");
+    assert_eq!(r["location"]["neighbourhood"], "Karataş");
+    assert!(r["call_seconds"].as_u64().is_some(), "the call length is logged: {r}");
+    let (status, page) = api.get("/requests?unit=GASKI&status=forwarded&limit=200");
+    assert_eq!(status, 200, "{page}");
+    let in_queue = page["items"].as_array().unwrap().iter().any(|i| i["tracking_no"] == tracking);
+    assert!(in_queue, "{tracking} is in GASKİ's queue: {page}");
+}
+
+#[test]
+fn a_whole_call_files_into_the_gaski_queue_and_a_screen_pop_finds_the_caller() {
+    require_tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let lead = Api::login(&server, "lead");
+    let citizen_id = create_caller(&lead);
+    let tmux = Tmux { socket: format!("beyazmasa-call-{}", std::process::id()) };
+    start_console(&tmux, dir.path(), &server.base());
+
+    let tracking = file_water_outage(&tmux);
+    tmux.wait_for("the request sent", Duration::from_secs(15), |s| {
+        s.contains("[gönderildi]") && s.contains("Bekleyen 0")
+    });
+    check_in_gaski_queue(&lead, &tracking, &citizen_id);
+
+    // The next call: the phone system reports it ringing at the agent's
+    // extension, and the console brings up the caller with the timer on.
+    tmux.send(&["C-x"]);
+    tmux.wait_for("a clean screen", Duration::from_secs(10), |s| !s.contains("TAKİP NUMARASI"));
+    let (status, body) = lead
+        .post("/cti/calls", json!({"ani": "05321112233", "extension": "1001", "event": "ringing", "line": "line185"}));
+    assert_eq!(status, 202, "{body}");
+    let screen = tmux.wait_for("the screen pop", Duration::from_secs(10), |s| {
+        s.contains("Hatice Karaca") && s.contains(&tracking) && s.contains("‹185 GASKİ›")
+    });
+    assert!(!screen.contains("Görüşme --:--"), "the call timer runs:\n{screen}");
+}
+
+#[test]
+fn a_call_filed_with_the_server_down_arrives_when_it_is_back() {
+    require_tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    let lead = Api::login(&server, "lead");
+    let citizen_id = create_caller(&lead);
+    let tmux = Tmux { socket: format!("beyazmasa-call-off-{}", std::process::id()) };
+    start_console(&tmux, dir.path(), &server.base());
+
+    server.down();
+    tmux.wait_for("offline", Duration::from_secs(30), |s| s.contains("Çevrim dışı"));
+    let tracking = file_water_outage(&tmux);
+    tmux.wait_for("one change waiting", Duration::from_secs(10), |s| {
+        s.contains("[gönderilmedi]") && s.contains("Bekleyen 1")
+    });
+
+    server.up();
+    tmux.wait_for("the request sent after the server came back", Duration::from_secs(90), |s| {
+        s.contains("[gönderildi]") && s.contains("Bekleyen 0") && s.contains("● Çevrim içi")
+    });
+    check_in_gaski_queue(&lead, &tracking, &citizen_id);
+}
