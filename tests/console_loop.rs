@@ -273,3 +273,46 @@ fn sync_status_drives_the_status_bar_and_quitting_with_pending_work_warns_once()
     on_action(&mut state, Action::Quit);
     assert!(state.quit, "the second quit quits; the outbox stays on disk");
 }
+
+#[test]
+fn the_outbox_shows_refusals_and_retries_or_discards_after_asking() {
+    use beyazmasa::client::cache::OutboxState;
+    use beyazmasa::console::action::OutboxRow;
+    let mut state = signed_in_state();
+    assert_eq!(on_action(&mut state, Action::ShowOutbox), vec![Effect::LoadOutbox]);
+    let refused = OutboxRow {
+        mutation_id: uuid::Uuid::from_u128(7),
+        kind: "request_action".into(),
+        label: Some("27-3TRA045".into()),
+        state: OutboxState::Conflict,
+        reason: Some("status changed meanwhile: resolved by gaski".into()),
+        attempts: 2,
+        held_back: 1,
+    };
+    let queued = OutboxRow {
+        mutation_id: uuid::Uuid::from_u128(8),
+        state: OutboxState::Pending,
+        reason: None,
+        held_back: 0,
+        ..refused.clone()
+    };
+    update(&mut state, Msg::Outbox(Ok(vec![refused.clone(), queued])));
+    let text = screen_text(&draw(&state, 120, 40));
+    assert!(text.contains("[çakışma] 27-3TRA045 · başvuru işlemi · 2 deneme"), "{text}");
+    assert!(text.contains("status changed meanwhile: resolved by gaski"), "the server's reason shows: {text}");
+    assert!(text.contains("arkasında 1 değişiklik bekliyor"), "{text}");
+
+    assert_eq!(press(&mut state, KeyCode::Char('r')), vec![Effect::Retry(refused.mutation_id)]);
+    update(&mut state, Msg::Outbox(Ok(vec![refused.clone()])));
+    assert_eq!(press(&mut state, KeyCode::Char('d')), vec![], "the first press only asks");
+    assert!(screen_text(&draw(&state, 120, 40)).contains("Silmek için d tuşuna tekrar basın"));
+    assert_eq!(press(&mut state, KeyCode::Char('d')), vec![Effect::Discard(refused.mutation_id)]);
+    update(&mut state, Msg::Outbox(Err("cannot discard: request 27-X still names it".into())));
+    assert!(screen_text(&draw(&state, 120, 40)).contains("cannot discard"));
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.modal, None);
+}
+
+fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}

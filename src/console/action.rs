@@ -71,6 +71,9 @@ actions! {
     AskUpdate = "ask_update" => ActAskUpdate,
     CoReport = "co_report" => ActCoReport,
     Toggle = "toggle" => ActToggle,
+    ShowOutbox = "show_outbox" => ActShowOutbox,
+    Discard = "discard" => ActDiscard,
+    Retry = "retry" => ActRetry,
 }
 
 impl<'de> serde::Deserialize<'de> for Action {
@@ -143,6 +146,24 @@ pub enum Msg {
     Nearby { key: (String, String, String), rows: Vec<Row> },
     /// The phone system reports a call at this console's extension.
     ScreenPop(ScreenPop),
+    /// The outbox as it stands, or why it could not be read or changed.
+    Outbox(Result<Vec<OutboxRow>, String>),
+}
+
+/// An outbox item as the outbox view lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub mutation_id: uuid::Uuid,
+    /// `create_request`, `request_action`, `create_citizen`, `update_citizen`.
+    pub kind: String,
+    /// Tracking number or citizen name, when known.
+    pub label: Option<String>,
+    pub state: crate::client::cache::OutboxState,
+    /// The server's reason (parked) or the last transport error (pending).
+    pub reason: Option<String>,
+    pub attempts: i64,
+    /// Later changes of the same record waiting behind this one.
+    pub held_back: i64,
 }
 
 /// A call the phone system announced, with the caller if the cache knows

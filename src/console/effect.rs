@@ -30,6 +30,12 @@ pub enum Effect {
     Act { request_id: Uuid, op: Op, purpose: ActPurpose },
     /// Open requests of a category in a neighbourhood since a time.
     FindNearby { key: (String, String, String), since: DateTime<Utc> },
+    /// Read the outbox.
+    LoadOutbox,
+    /// Drop a parked change (the record falls back to the server's state).
+    Discard(Uuid),
+    /// Send a parked change again.
+    Retry(Uuid),
 }
 
 impl fmt::Debug for Effect {
@@ -51,6 +57,9 @@ impl fmt::Debug for Effect {
                 f.debug_struct("Act").field("request_id", request_id).field("purpose", purpose).finish()
             }
             Effect::FindNearby { key, .. } => f.debug_struct("FindNearby").field("category", &key.0).finish(),
+            Effect::LoadOutbox => f.write_str("LoadOutbox"),
+            Effect::Discard(id) => f.debug_tuple("Discard").field(id).finish(),
+            Effect::Retry(id) => f.debug_tuple("Retry").field(id).finish(),
         }
     }
 }

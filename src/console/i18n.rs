@@ -90,6 +90,7 @@ text_keys! {
     ActPageUp, ActPageDown, ActTop, ActBottom, ActConfirm, ActCancel,
     ActToggleCallTimer, ActRefresh,
     ActNextField, ActPrevField, ActFocusSearch, ActCallSubmit, ActCallNext, ActNewCaller, ActAnonymousCaller, ActAcceptSuggestion1, ActAcceptSuggestion2, ActAcceptSuggestion3, ActAddNote, ActAskUpdate, ActCoReport, ActToggle, NewCallerTitle, NoteTitle, TimelineTitle, UpdateTitle, CallDiscardWarning, CoReportNeedsCaller, CallAlreadyFiled, NoteEmpty, IncomingWhileBusy, PasteCut, FieldKind, FieldChannel, FieldDescription, FieldCategory, FieldDistrict, FieldNeighbourhood, FieldStreet, FieldPriority, FieldAnswer, FieldUnit, FieldUnitReason, FieldRouted, Suggestions, EmergencyWarning, AnswerClosesHint, ErrRequired, ErrNoCaller, ErrUnitReason, ErrAnswerOnlyInfo, SaveFailed, Saving, TrackingTitle, FiledTo, CoReported, NextCallHint, BadgeSent, BadgeNotSent, BadgeRejected, BadgeConflict, AnonymousCaller, IdentityHidden, HitsFromCache, NoHits, SearchPrompt, OpenCount, NoHistory, HistoryHint, NearbyHint, NearbyNone, CoReporters, NcName, NcPhone, NcTckn, NcHide, NcHint, ErrNameRequired, ErrPhone, ErrTckn, NoteFor, UpdateStatus, UpdateLastAnswer, UpdateNoAnswer, UpdateLogged, CloseHint, EvCreated, EvForwarded, EvAccepted, EvAssigned, EvNote, EvStatusChanged, EvRerouted, EvResolved, EvInformed, EvReopened, EvContact, EvCoReporter, EvEscalated, Internal, AgeMinutes, AgeHours, AgeDays, ChosenNone,
+    ActShowOutbox, ActDiscard, ActRetry, OutboxTitle, OutboxEmpty, OutboxHint, OutboxConfirmDiscard, OutboxHeldBack, OutboxAttempts, KindCreateRequest, KindRequestAction, KindCreateCitizen, KindUpdateCitizen, StatePending, StateRejected, StateConflict, Loading,
 }
 
 use Text::*;
@@ -298,6 +299,23 @@ const TR: &[(Text, &str)] = &[
     (AgeHours, "{0} sa"),
     (AgeDays, "{0} g"),
     (ChosenNone, "—"),
+    (ActShowOutbox, "Gönderilmeyenler"),
+    (ActDiscard, "Değişikliği sil"),
+    (ActRetry, "Yeniden gönder"),
+    (OutboxTitle, "Sunucuya gitmeyen değişiklikler"),
+    (OutboxEmpty, "Bekleyen değişiklik yok; her şey sunucuda."),
+    (OutboxHint, "{0}: yeniden gönder · {1}: sil · esc: kapat"),
+    (OutboxConfirmDiscard, "Silmek için {0} tuşuna tekrar basın. Kayıt sunucudaki haline döner."),
+    (OutboxHeldBack, "arkasında {0} değişiklik bekliyor"),
+    (OutboxAttempts, "{0} deneme"),
+    (KindCreateRequest, "yeni başvuru"),
+    (KindRequestAction, "başvuru işlemi"),
+    (KindCreateCitizen, "yeni vatandaş"),
+    (KindUpdateCitizen, "vatandaş düzeltme"),
+    (StatePending, "sırada"),
+    (StateRejected, "reddedildi"),
+    (StateConflict, "çakışma"),
+    (Loading, "Yükleniyor…"),
 ];
 
 /// English.
@@ -504,6 +522,23 @@ const EN: &[(Text, &str)] = &[
     (AgeHours, "{0} h"),
     (AgeDays, "{0} d"),
     (ChosenNone, "—"),
+    (ActShowOutbox, "Outbox"),
+    (ActDiscard, "Discard change"),
+    (ActRetry, "Send again"),
+    (OutboxTitle, "Changes not yet on the server"),
+    (OutboxEmpty, "Nothing waiting; everything is on the server."),
+    (OutboxHint, "{0}: send again · {1}: discard · esc: close"),
+    (OutboxConfirmDiscard, "Press {0} again to discard. The record falls back to the server's version."),
+    (OutboxHeldBack, "{0} later changes wait behind it"),
+    (OutboxAttempts, "{0} attempts"),
+    (KindCreateRequest, "new request"),
+    (KindRequestAction, "request action"),
+    (KindCreateCitizen, "new citizen"),
+    (KindUpdateCitizen, "citizen edit"),
+    (StatePending, "queued"),
+    (StateRejected, "rejected"),
+    (StateConflict, "conflict"),
+    (Loading, "Loading…"),
 ];
 
 #[cfg(test)]

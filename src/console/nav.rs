@@ -131,10 +131,11 @@ pub enum ModalKind {
     Note,
     Timeline,
     Update,
+    Outbox,
 }
 
 impl ModalKind {
-    pub const ALL: [ModalKind; 7] = [
+    pub const ALL: [ModalKind; 8] = [
         ModalKind::Palette,
         ModalKind::Help,
         ModalKind::Login,
@@ -142,6 +143,7 @@ impl ModalKind {
         ModalKind::Note,
         ModalKind::Timeline,
         ModalKind::Update,
+        ModalKind::Outbox,
     ];
 
     pub fn name(self) -> &'static str {
@@ -153,6 +155,7 @@ impl ModalKind {
             ModalKind::Note => "note",
             ModalKind::Timeline => "timeline",
             ModalKind::Update => "update",
+            ModalKind::Outbox => "outbox",
         }
     }
 
@@ -165,6 +168,7 @@ impl ModalKind {
             ModalKind::Note => Text::NoteTitle,
             ModalKind::Timeline => Text::TimelineTitle,
             ModalKind::Update => Text::UpdateTitle,
+            ModalKind::Outbox => Text::OutboxTitle,
         }
     }
 

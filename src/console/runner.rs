@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc};
 
-use super::action::{FailReason, Msg, ScreenPop};
+use super::action::{FailReason, Msg, OutboxRow, ScreenPop};
 use super::call::SEARCH_LIMIT;
 use super::credentials::{Credentials, EMBEDDED, StoredSession};
 use super::effect::{Effect, EffectRunner};
@@ -198,6 +198,23 @@ impl TaskRunner {
                     Err(e) => return tracing::error!("duplicate radar: {e:#}"),
                 }
             }
+            Effect::LoadOutbox => Msg::Outbox(outbox_rows(&cache).await),
+            Effect::Discard(id) => {
+                let result = cache.discard(id).await.map_err(err);
+                self.nudge_sync().await;
+                Msg::Outbox(match result {
+                    Ok(()) => outbox_rows(&cache).await,
+                    Err(e) => Err(e),
+                })
+            }
+            Effect::Retry(id) => {
+                let result = cache.retry(id).await.map_err(err);
+                self.nudge_sync().await;
+                Msg::Outbox(match result {
+                    Ok(()) => outbox_rows(&cache).await,
+                    Err(e) => Err(e),
+                })
+            }
             other => return tracing::error!("not a cache effect: {other:?}"),
         };
         self.send(msg);
@@ -328,4 +345,22 @@ impl EffectRunner for TaskRunner {
             }
         });
     }
+}
+
+/// The outbox as the outbox view lists it, parked items first.
+async fn outbox_rows(cache: &Cache) -> Result<Vec<OutboxRow>, String> {
+    let mut items = cache.outbox().await.map_err(|e| format!("{e:#}"))?;
+    items.sort_by_key(|i| (!i.is_parked(), i.seq));
+    Ok(items
+        .into_iter()
+        .map(|i| OutboxRow {
+            mutation_id: i.mutation_id(),
+            kind: i.kind,
+            label: i.label,
+            state: i.state,
+            reason: i.last_error,
+            attempts: i.attempts,
+            held_back: i.held_back,
+        })
+        .collect())
 }

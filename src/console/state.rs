@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::action::{Action, SeedProgress};
+use super::action::{Action, OutboxRow, SeedProgress};
 use super::call::{CallState, NewCallerForm};
 use super::i18n::Lang;
 use super::input::LineInput;
@@ -66,6 +66,19 @@ pub enum Modal {
     Timeline(Box<Request>),
     /// What to read out to a citizen asking for an update.
     Update(Box<Request>),
+    /// Changes not yet accepted by the server, with the reasons of those
+    /// the server refused.
+    Outbox(OutboxView),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutboxView {
+    pub rows: Vec<OutboxRow>,
+    pub sel: usize,
+    pub loading: bool,
+    pub error: Option<String>,
+    /// A discard asked for once; the second press does it.
+    pub confirm_discard: Option<uuid::Uuid>,
 }
 
 impl Modal {
@@ -78,6 +91,7 @@ impl Modal {
             Modal::Note(_) => ModalKind::Note,
             Modal::Timeline(_) => ModalKind::Timeline,
             Modal::Update(_) => ModalKind::Update,
+            Modal::Outbox(_) => ModalKind::Outbox,
         }
     }
 }

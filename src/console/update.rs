@@ -10,8 +10,8 @@ use super::key::{KeyChord, KeyCodeOrd};
 use super::keymap::Resolution;
 use super::nav::{Pane, Screen};
 use super::state::{
-    HEALTH_EVERY_SECS, LinkStatus, LoginField, LoginForm, Modal, Notice, NoticeLevel, Palette, Phase, State,
-    role_screen,
+    HEALTH_EVERY_SECS, LinkStatus, LoginField, LoginForm, Modal, Notice, NoticeLevel, OutboxView, Palette, Phase,
+    State, role_screen,
 };
 use super::update_call;
 
@@ -24,6 +24,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Acted { .. }
         | Msg::Nearby { .. }
         | Msg::ScreenPop(_)) => update_call::on_msg(state, m),
+        Msg::Outbox(result) => {
+            if let Some(Modal::Outbox(view)) = &mut state.modal {
+                view.loading = false;
+                match result {
+                    Ok(rows) => {
+                        view.sel = view.sel.min(rows.len().saturating_sub(1));
+                        view.rows = rows;
+                        view.error = None;
+                    }
+                    Err(e) => view.error = Some(e),
+                }
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Msg::Key(ev) => match KeyChord::from_event(&ev) {
             Some(key) => on_key(state, key),
             None => Vec::new(),
@@ -146,7 +161,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.link.last_error = s.last_error;
             state.dirty = true;
             // A finished sync may have changed what the screens show.
-            if synced { update_call::after_sync(state) } else { Vec::new() }
+            if !synced {
+                return Vec::new();
+            }
+            let mut effects = update_call::after_sync(state);
+            if matches!(state.modal, Some(Modal::Outbox(_))) {
+                effects.push(Effect::LoadOutbox);
+            }
+            effects
         }
         Msg::Health { online, error } => {
             state.link.checking = false;
@@ -392,7 +414,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::AcceptSuggestion3
         | Action::AddNote
         | Action::AskUpdate
-        | Action::CoReport => {}
+        | Action::CoReport
+        | Action::Discard
+        | Action::Retry => {}
+        Action::ShowOutbox => {
+            if state.session.phase == Phase::SignedIn && !matches!(state.modal, Some(Modal::Login(_))) {
+                state.modal = Some(Modal::Outbox(OutboxView { loading: true, ..Default::default() }));
+                return vec![Effect::LoadOutbox];
+            }
+        }
         Action::Cancel => {
             state.pending_keys.clear();
             if state.notice.is_some() {
@@ -463,8 +493,52 @@ fn modal_action(state: &mut State, kind: super::nav::ModalKind, action: Action) 
             Some(chosen.map(|a| on_action(state, a)).unwrap_or_default())
         }
         (ModalKind::Login, _) => Some(login_action(state, action)),
+        (ModalKind::Outbox, _) => outbox_action(state, action),
         _ => None,
     }
+}
+
+/// The outbox view: move, retry, discard (asked twice), close.
+fn outbox_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
+    let Some(Modal::Outbox(view)) = &mut state.modal else { return None };
+    let selected = view.rows.get(view.sel).map(|r| r.mutation_id);
+    let n = view.rows.len();
+    match action {
+        Action::Cancel | Action::ShowOutbox => state.modal = None,
+        Action::Up => view.sel = view.sel.saturating_sub(1),
+        Action::Down => view.sel = (view.sel + 1).min(n.saturating_sub(1)),
+        Action::Top => view.sel = 0,
+        Action::Bottom => view.sel = n.saturating_sub(1),
+        Action::Refresh => {
+            view.loading = true;
+            return Some(vec![Effect::LoadOutbox]);
+        }
+        Action::Retry if !view.loading => {
+            if let Some(id) = selected {
+                view.loading = true;
+                view.confirm_discard = None;
+                return Some(vec![Effect::Retry(id)]);
+            }
+        }
+        Action::Discard if !view.loading => {
+            if let Some(id) = selected {
+                if view.confirm_discard == Some(id) {
+                    view.confirm_discard = None;
+                    view.loading = true;
+                    return Some(vec![Effect::Discard(id)]);
+                }
+                view.confirm_discard = Some(id);
+            }
+        }
+        Action::Quit => return None,
+        _ => {}
+    }
+    if !matches!(action, Action::Discard)
+        && let Some(Modal::Outbox(view)) = &mut state.modal
+    {
+        view.confirm_discard = None;
+    }
+    Some(Vec::new())
 }
 
 fn login_action(state: &mut State, action: Action) -> Vec<Effect> {

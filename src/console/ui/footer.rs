@@ -23,6 +23,7 @@ fn hint_actions(state: &State) -> &'static [Action] {
         Some(ModalKind::Login) => &[Action::Confirm, Action::FocusNext, Action::Quit],
         Some(ModalKind::NewCaller | ModalKind::Note) => &[Action::Confirm, Action::NextField, Action::Cancel],
         Some(ModalKind::Timeline | ModalKind::Update) => &[Action::Cancel],
+        Some(ModalKind::Outbox) => &[Action::Retry, Action::Discard, Action::Cancel],
         None if state.screen == Screen::Call => &[
             Action::OpenPalette,
             Action::CallSubmit,

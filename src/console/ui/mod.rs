@@ -6,6 +6,7 @@ mod footer;
 mod help;
 mod intake;
 mod login;
+mod outbox;
 mod palette;
 mod queue;
 mod startup;
@@ -75,6 +76,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Modal::Note(form)) => call::render_note(frame, body, state, form, theme),
         Some(Modal::Timeline(r)) => call::render_timeline(frame, body, state, r, theme),
         Some(Modal::Update(r)) => call::render_update(frame, body, state, r, theme),
+        Some(Modal::Outbox(view)) => outbox::render(frame, body, state, view, theme),
         None => {}
     }
 }
