@@ -288,3 +288,54 @@ async fn a_local_only_citizen_is_kept_while_other_changes_still_name_it() {
     assert!(a.cache.search_citizens("05331112233", 5).await.unwrap().is_empty());
     assert!(a.cache.outbox().await.unwrap().is_empty());
 }
+
+/// A representative accepts, notes and resolves a request, and edits a
+/// citizen's e-mail twice, all before the console syncs: every change is its
+/// own, so all of them apply, in order, and none conflicts with the one
+/// before it.
+#[tokio::test]
+async fn several_changes_of_one_record_before_a_sync_all_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let agent = console(dir.path(), "masa1", &server, "agent").await;
+    let rep = console(dir.path(), "gaski1", &server, "gaski").await;
+    let r = agent.cache.file_request(water_request("Sokakta su yok")).await.unwrap();
+    let citizen =
+        agent.cache.create_citizen(NewCitizen { full_name: "Ali Kaya".into(), ..Default::default() }).await.unwrap();
+    agent.engine.sync_once().await.unwrap();
+    rep.engine.sync_once().await.unwrap();
+
+    rep.cache.act(r.id, Action::Accept { assignee: None }).await.unwrap();
+    rep.cache.act(r.id, Action::Note { text: "ekip yolda".into(), internal: true }).await.unwrap();
+    rep.cache.act(r.id, Action::Resolve { reply: "Arıza giderildi.".into() }).await.unwrap();
+    for email in ["ali@example.com", "ali.kaya@example.com"] {
+        agent
+            .cache
+            .update_citizen(citizen.id, CitizenPatch { email: Some(email.into()), ..Default::default() })
+            .await
+            .unwrap();
+    }
+    rep.engine.sync_once().await.unwrap();
+    agent.engine.sync_once().await.unwrap();
+
+    for c in [&rep, &agent] {
+        assert_eq!(c.cache.parked().await.unwrap().len(), 0, "{:?}", c.cache.parked().await.unwrap());
+        assert_eq!(c.cache.counts().await.unwrap().pending, 0);
+    }
+    let on_server = server.state.store.request(r.id).await.unwrap().unwrap();
+    assert_eq!(on_server.status, Status::Resolved);
+    let (view, badge) = rep.cache.request(r.id).await.unwrap().unwrap();
+    assert_eq!((view.status, badge), (Status::Resolved, Badge::Sent));
+    let email = server.state.store.citizen(citizen.id).await.unwrap().unwrap().email;
+    assert_eq!(email.as_deref(), Some("ali.kaya@example.com"));
+
+    // Someone else's change in between still conflicts.
+    rep.cache.act(r.id, Action::Reopen { reason: "su yine kesildi".into() }).await.unwrap();
+    let other = console(dir.path(), "gaski2", &server, "gaski").await;
+    other.cache.act(r.id, Action::Reopen { reason: "vatandaş aradı".into() }).await.unwrap();
+    other.engine.sync_once().await.unwrap();
+    rep.engine.sync_once().await.unwrap();
+    let parked = rep.cache.parked().await.unwrap();
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    assert_eq!(parked[0].state, OutboxState::Conflict);
+}

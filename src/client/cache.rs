@@ -331,17 +331,36 @@ impl Cache {
     // ------------------------------------------------------------ sync
 
     /// Pending mutations to push, oldest first. A record with a rejected or
-    /// conflicting mutation holds its later mutations back.
+    /// conflicting mutation holds its later mutations back. Of one record's
+    /// changes, a push carries them in order up to the second that names a
+    /// base version: that one waits until the first is applied and it is
+    /// re-based on the version the first produced (see
+    /// [`Cache::apply_push_results`]), so this console's own earlier change
+    /// is never taken for someone else's.
     pub async fn pushable(&self, limit: u32) -> Result<Vec<Mutation>> {
-        let rows = sqlx::query(
-            "SELECT payload FROM outbox o WHERE state = 'pending' AND NOT EXISTS \
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT entity_id, payload FROM outbox o WHERE state = 'pending' AND NOT EXISTS \
              (SELECT 1 FROM outbox b WHERE b.entity_id = o.entity_id AND b.seq < o.seq AND b.state != 'pending') \
              ORDER BY seq LIMIT ?",
         )
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok(serde_json::from_str(r.try_get("payload")?)?)).collect()
+        let mut versioned: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut stopped: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for (entity_id, payload) in rows {
+            if stopped.contains(&entity_id) {
+                continue;
+            }
+            let m: Mutation = serde_json::from_str(&payload)?;
+            if base_version(&m.op).is_some() && !versioned.insert(entity_id.clone()) {
+                stopped.insert(entity_id);
+                continue;
+            }
+            out.push(m);
+        }
+        Ok(out)
     }
 
     /// The whole outbox, oldest first.
@@ -505,12 +524,27 @@ impl Cache {
                 o => o,
             };
             match outcome {
-                Outcome::Applied { entity, .. } => {
-                    sqlx::query("DELETE FROM outbox WHERE mutation_id = ?")
-                        .bind(r.mutation_id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                Outcome::Applied { entity, version } => {
+                    let applied: Option<String> =
+                        sqlx::query_scalar("DELETE FROM outbox WHERE mutation_id = ? RETURNING payload")
+                            .bind(r.mutation_id.to_string())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let applied: Option<Mutation> = applied.map(|p| serde_json::from_str(&p)).transpose()?;
+                    // The record's later changes were made on top of this
+                    // one: they now stand on the version it produced, unless
+                    // someone else changed the record in between.
+                    let rebase = match &applied {
+                        Some(m) => match base_version(&m.op) {
+                            Some(from) if self.only_own_change(&mut tx, m, from, entity).await? => Some(from),
+                            _ => None,
+                        },
+                        None => None,
+                    };
                     store_server_entity(&mut tx, entity).await?;
+                    if let Some(from) = rebase {
+                        rebase_pending(&mut tx, entity_id, from, *version).await?;
+                    }
                 }
                 Outcome::Rejected { message, field, .. } => {
                     let reason = match field {
@@ -530,6 +564,41 @@ impl Cache {
         tx.commit().await?;
         fault_point("after_push_applied");
         Ok(())
+    }
+
+    /// Whether the server's new state of a record differs from the state
+    /// this console last had (at `from`, the applied change's base) only by
+    /// the applied change itself: then nobody else changed it in between.
+    async fn only_own_change(
+        &self,
+        tx: &mut SqliteConnection,
+        applied: &Mutation,
+        from: i64,
+        new: &Entity,
+    ) -> Result<bool> {
+        match (new, &applied.op) {
+            (Entity::Request(new), MutationOp::RequestAction { .. }) => {
+                let Some((_, Some(old))) = load_request(tx, new.id).await? else { return Ok(false) };
+                if old.version != from {
+                    return Ok(false);
+                }
+                let seen: std::collections::HashSet<Uuid> = old.timeline.iter().map(|e| e.id).collect();
+                Ok(new.timeline.iter().filter(|e| !seen.contains(&e.id)).all(|e| e.actor == self.user.username))
+            }
+            (Entity::Citizen(new), MutationOp::UpdateCitizen { patch, .. }) => {
+                let Some((_, Some(old))) = load_citizen(tx, new.id).await? else { return Ok(false) };
+                if old.version != from {
+                    return Ok(false);
+                }
+                let touched = patched_fields(patch);
+                Ok(new
+                    .field_versions
+                    .iter()
+                    .filter(|(f, v)| old.field_versions.get(*f) != Some(*v))
+                    .all(|(f, _)| touched.contains(&f.as_str())))
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Applies one pulled page and its cursor in one transaction.
@@ -1157,4 +1226,63 @@ mod tests {
             assert!(plan[0].starts_with("SEARCH requests USING INDEX") && plan[0].contains(index), "{plan:?}");
         }
     }
+}
+
+/// The citizen fields a patch changes, by the names of `field_versions`.
+fn patched_fields(p: &CitizenPatch) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if p.full_name.is_some() {
+        v.push("full_name");
+    }
+    if p.phones.is_some() {
+        v.push("phones");
+    }
+    if p.email.is_some() {
+        v.push("email");
+    }
+    if p.address.is_some() {
+        v.push("address");
+    }
+    if p.hide_identity.is_some() {
+        v.push("hide_identity");
+    }
+    v
+}
+
+/// The version a change was made against, for the changes that name one.
+fn base_version(op: &MutationOp) -> Option<i64> {
+    match op {
+        MutationOp::UpdateCitizen { base_version, .. } => Some(*base_version),
+        MutationOp::RequestAction { base_version, .. } => *base_version,
+        _ => None,
+    }
+}
+
+/// Moves the record's pending changes made against version `from` to `to`:
+/// they were made after (and on top of) this console's change that the
+/// server applied against `from`, producing `to`. Changes made against
+/// another version (after a pull brought someone else's change) keep it.
+async fn rebase_pending(tx: &mut SqliteConnection, entity_id: Uuid, from: i64, to: i64) -> Result<()> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT mutation_id, payload FROM outbox WHERE entity_id = ? AND state = 'pending' ORDER BY seq",
+    )
+    .bind(entity_id.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, payload) in rows {
+        let mut m: Mutation = serde_json::from_str(&payload)?;
+        if base_version(&m.op) == Some(from) {
+            match &mut m.op {
+                MutationOp::UpdateCitizen { base_version, .. } => *base_version = to,
+                MutationOp::RequestAction { base_version: Some(b), .. } => *b = to,
+                _ => {}
+            }
+            sqlx::query("UPDATE outbox SET payload = ? WHERE mutation_id = ?")
+                .bind(serde_json::to_string(&m)?)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
