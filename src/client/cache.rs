@@ -1129,6 +1129,65 @@ async fn load_citizen(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(C
     row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
 }
 
+/// The citizen fields a patch changes, by the names of `field_versions`.
+fn patched_fields(p: &CitizenPatch) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if p.full_name.is_some() {
+        v.push("full_name");
+    }
+    if p.phones.is_some() {
+        v.push("phones");
+    }
+    if p.email.is_some() {
+        v.push("email");
+    }
+    if p.address.is_some() {
+        v.push("address");
+    }
+    if p.hide_identity.is_some() {
+        v.push("hide_identity");
+    }
+    v
+}
+
+/// The version a change was made against, for the changes that name one.
+fn base_version(op: &MutationOp) -> Option<i64> {
+    match op {
+        MutationOp::UpdateCitizen { base_version, .. } => Some(*base_version),
+        MutationOp::RequestAction { base_version, .. } => *base_version,
+        _ => None,
+    }
+}
+
+/// Moves the record's pending changes made against version `from` to `to`:
+/// they were made after (and on top of) this console's change that the
+/// server applied against `from`, producing `to`. Changes made against
+/// another version (after a pull brought someone else's change) keep it.
+async fn rebase_pending(tx: &mut SqliteConnection, entity_id: Uuid, from: i64, to: i64) -> Result<()> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT mutation_id, payload FROM outbox WHERE entity_id = ? AND state = 'pending' ORDER BY seq",
+    )
+    .bind(entity_id.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, payload) in rows {
+        let mut m: Mutation = serde_json::from_str(&payload)?;
+        if base_version(&m.op) == Some(from) {
+            match &mut m.op {
+                MutationOp::UpdateCitizen { base_version, .. } => *base_version = to,
+                MutationOp::RequestAction { base_version: Some(b), .. } => *b = to,
+                _ => {}
+            }
+            sqlx::query("UPDATE outbox SET payload = ? WHERE mutation_id = ?")
+                .bind(serde_json::to_string(&m)?)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1226,63 +1285,4 @@ mod tests {
             assert!(plan[0].starts_with("SEARCH requests USING INDEX") && plan[0].contains(index), "{plan:?}");
         }
     }
-}
-
-/// The citizen fields a patch changes, by the names of `field_versions`.
-fn patched_fields(p: &CitizenPatch) -> Vec<&'static str> {
-    let mut v = Vec::new();
-    if p.full_name.is_some() {
-        v.push("full_name");
-    }
-    if p.phones.is_some() {
-        v.push("phones");
-    }
-    if p.email.is_some() {
-        v.push("email");
-    }
-    if p.address.is_some() {
-        v.push("address");
-    }
-    if p.hide_identity.is_some() {
-        v.push("hide_identity");
-    }
-    v
-}
-
-/// The version a change was made against, for the changes that name one.
-fn base_version(op: &MutationOp) -> Option<i64> {
-    match op {
-        MutationOp::UpdateCitizen { base_version, .. } => Some(*base_version),
-        MutationOp::RequestAction { base_version, .. } => *base_version,
-        _ => None,
-    }
-}
-
-/// Moves the record's pending changes made against version `from` to `to`:
-/// they were made after (and on top of) this console's change that the
-/// server applied against `from`, producing `to`. Changes made against
-/// another version (after a pull brought someone else's change) keep it.
-async fn rebase_pending(tx: &mut SqliteConnection, entity_id: Uuid, from: i64, to: i64) -> Result<()> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT mutation_id, payload FROM outbox WHERE entity_id = ? AND state = 'pending' ORDER BY seq",
-    )
-    .bind(entity_id.to_string())
-    .fetch_all(&mut *tx)
-    .await?;
-    for (id, payload) in rows {
-        let mut m: Mutation = serde_json::from_str(&payload)?;
-        if base_version(&m.op) == Some(from) {
-            match &mut m.op {
-                MutationOp::UpdateCitizen { base_version, .. } => *base_version = to,
-                MutationOp::RequestAction { base_version: Some(b), .. } => *b = to,
-                _ => {}
-            }
-            sqlx::query("UPDATE outbox SET payload = ? WHERE mutation_id = ?")
-                .bind(serde_json::to_string(&m)?)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    Ok(())
 }
