@@ -74,6 +74,23 @@ actions! {
     ShowOutbox = "show_outbox" => ActShowOutbox,
     Discard = "discard" => ActDiscard,
     Retry = "retry" => ActRetry,
+    QueueFilter = "queue_filter" => ActQueueFilter,
+    QueueSort = "queue_sort" => ActQueueSort,
+    QueueOverdue = "queue_overdue" => ActQueueOverdue,
+    QueueStatus = "queue_status" => ActQueueStatus,
+    QueueUnit = "queue_unit" => ActQueueUnit,
+    Mark = "mark" => ActMark,
+    MarkAll = "mark_all" => ActMarkAll,
+    ReqAccept = "request_accept" => ActReqAccept,
+    ReqAssign = "request_assign" => ActReqAssign,
+    ReqNote = "request_note" => ActReqNote,
+    ReqWait = "request_wait" => ActReqWait,
+    ReqResume = "request_resume" => ActReqResume,
+    ReqReroute = "request_reroute" => ActReqReroute,
+    ReqOutOfRemit = "request_out_of_remit" => ActReqOutOfRemit,
+    ReqDuplicate = "request_duplicate" => ActReqDuplicate,
+    ReqResolve = "request_resolve" => ActReqResolve,
+    InsertTemplate = "insert_template" => ActInsertTemplate,
 }
 
 impl<'de> serde::Deserialize<'de> for Action {
@@ -148,6 +165,12 @@ pub enum Msg {
     ScreenPop(ScreenPop),
     /// The outbox as it stands, or why it could not be read or changed.
     Outbox(Result<Vec<OutboxRow>, String>),
+    /// The unit queue from the cache.
+    Queue(Result<Vec<Row>, String>),
+    /// The selected request, whole, with its citizen.
+    Detail(Option<Box<super::queue::Detail>>),
+    /// Queue actions saved: how many, and those refused (tracking no, why).
+    QueueActed { done: usize, failed: Vec<(String, String)> },
 }
 
 /// An outbox item as the outbox view lists it.

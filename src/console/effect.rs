@@ -36,6 +36,12 @@ pub enum Effect {
     Discard(Uuid),
     /// Send a parked change again.
     Retry(Uuid),
+    /// The open requests of these units.
+    LoadQueue { units: Vec<String> },
+    /// One request with its citizen.
+    LoadDetail(Uuid),
+    /// Actions on requests (one or a bulk), each saved with its outbox row.
+    QueueAct(Vec<(Uuid, Op)>),
 }
 
 impl fmt::Debug for Effect {
@@ -60,6 +66,9 @@ impl fmt::Debug for Effect {
             Effect::LoadOutbox => f.write_str("LoadOutbox"),
             Effect::Discard(id) => f.debug_tuple("Discard").field(id).finish(),
             Effect::Retry(id) => f.debug_tuple("Retry").field(id).finish(),
+            Effect::LoadQueue { units } => f.debug_struct("LoadQueue").field("units", units).finish(),
+            Effect::LoadDetail(id) => f.debug_tuple("LoadDetail").field(id).finish(),
+            Effect::QueueAct(ops) => f.debug_tuple("QueueAct").field(&ops.len()).finish(),
         }
     }
 }

@@ -8,12 +8,26 @@ pub struct LineInput {
     text: String,
     /// Cursor position in characters.
     cursor: usize,
+    /// Longest text taken; 0 means [`MAX_CHARS`].
+    max: usize,
 }
 
 /// Longest text a field takes; a paste beyond this is cut.
 const MAX_CHARS: usize = 200;
 
 impl LineInput {
+    /// An empty field that takes up to `max` characters (replies).
+    pub fn with_max(max: usize) -> LineInput {
+        LineInput { max, ..LineInput::default() }
+    }
+
+    /// Replaces the text, keeping the length limit.
+    pub fn set_text(&mut self, text: &str) {
+        self.text.clear();
+        self.cursor = 0;
+        self.insert_str(text);
+    }
+
     pub fn with_text(text: &str) -> LineInput {
         let mut input = LineInput::default();
         input.insert_str(text);
@@ -42,7 +56,7 @@ impl LineInput {
 
     pub fn insert_str(&mut self, s: &str) {
         for c in s.chars().filter(|c| !c.is_control()) {
-            if self.len() >= MAX_CHARS {
+            if self.len() >= if self.max == 0 { MAX_CHARS } else { self.max } {
                 break;
             }
             let at = self.byte_at(self.cursor);

@@ -20,6 +20,7 @@ pub mod keymap;
 mod logging;
 pub mod nav;
 pub mod paths;
+pub mod queue;
 pub mod runner;
 pub mod setup;
 pub mod state;
@@ -28,6 +29,7 @@ pub mod theme;
 pub mod ui;
 pub mod update;
 pub mod update_call;
+pub mod update_queue;
 
 use std::time::{Duration, Instant};
 

@@ -132,10 +132,11 @@ pub enum ModalKind {
     Timeline,
     Update,
     Outbox,
+    Act,
 }
 
 impl ModalKind {
-    pub const ALL: [ModalKind; 8] = [
+    pub const ALL: [ModalKind; 9] = [
         ModalKind::Palette,
         ModalKind::Help,
         ModalKind::Login,
@@ -144,6 +145,7 @@ impl ModalKind {
         ModalKind::Timeline,
         ModalKind::Update,
         ModalKind::Outbox,
+        ModalKind::Act,
     ];
 
     pub fn name(self) -> &'static str {
@@ -156,6 +158,7 @@ impl ModalKind {
             ModalKind::Timeline => "timeline",
             ModalKind::Update => "update",
             ModalKind::Outbox => "outbox",
+            ModalKind::Act => "act",
         }
     }
 
@@ -169,6 +172,7 @@ impl ModalKind {
             ModalKind::Timeline => Text::TimelineTitle,
             ModalKind::Update => Text::UpdateTitle,
             ModalKind::Outbox => Text::OutboxTitle,
+            ModalKind::Act => Text::ActTitle,
         }
     }
 

@@ -10,6 +10,7 @@ use super::credentials::{Credentials, EMBEDDED, StoredSession};
 use super::effect::{Effect, EffectRunner};
 use super::embedded::{self, EmbeddedServer};
 use super::paths::Paths;
+use super::queue::{Detail, QUEUE_LIMIT};
 use super::state::Mode;
 use crate::client::api::{ApiClient, ApiError};
 use crate::client::cache::{Cache, LocalUser};
@@ -214,6 +215,39 @@ impl TaskRunner {
                     Ok(()) => outbox_rows(&cache).await,
                     Err(e) => Err(e),
                 })
+            }
+            Effect::LoadQueue { units } => Msg::Queue(cache.unit_queue(&units, QUEUE_LIMIT).await.map_err(err)),
+            Effect::LoadDetail(id) => {
+                let detail = match cache.request(id).await {
+                    Ok(Some((request, badge))) => {
+                        let citizen = match request.citizen_id {
+                            Some(c) => cache.citizen(c).await.ok().flatten(),
+                            None => None,
+                        };
+                        Some(Box::new(Detail { request, badge, citizen }))
+                    }
+                    Ok(None) => None,
+                    Err(e) => return tracing::error!("request detail: {e:#}"),
+                };
+                Msg::Detail(detail)
+            }
+            Effect::QueueAct(ops) => {
+                let mut done = 0;
+                let mut failed = Vec::new();
+                for (id, op) in ops {
+                    match cache.act(id, op).await {
+                        Ok(_) => done += 1,
+                        Err(e) => {
+                            let tracking = match cache.request(id).await {
+                                Ok(Some((r, _))) => r.tracking_no,
+                                _ => id.to_string(),
+                            };
+                            failed.push((tracking, format!("{e:#}")));
+                        }
+                    }
+                }
+                self.nudge_sync().await;
+                Msg::QueueActed { done, failed }
             }
             other => return tracing::error!("not a cache effect: {other:?}"),
         };

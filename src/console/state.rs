@@ -40,6 +40,8 @@ pub struct State {
     pub call_started: Option<DateTime<FixedOffset>>,
     /// The Call screen.
     pub call: CallState,
+    /// The Queue screen.
+    pub queue: super::queue::QueueState,
     pub now: DateTime<FixedOffset>,
     /// Lines scrolled on the help screen.
     pub help_scroll: u16,
@@ -69,6 +71,8 @@ pub enum Modal {
     /// Changes not yet accepted by the server, with the reasons of those
     /// the server refused.
     Outbox(OutboxView),
+    /// An action on one or more requests of the queue, with its preview.
+    Act(super::queue::ActForm),
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -92,6 +96,7 @@ impl Modal {
             Modal::Timeline(_) => ModalKind::Timeline,
             Modal::Update(_) => ModalKind::Update,
             Modal::Outbox(_) => ModalKind::Outbox,
+            Modal::Act(_) => ModalKind::Act,
         }
     }
 }
@@ -243,6 +248,7 @@ impl State {
             },
             call_started: None,
             call: CallState::default(),
+            queue: Default::default(),
             now: init.now,
             help_scroll: 0,
             notice: init.notice,
@@ -263,6 +269,11 @@ impl State {
     pub fn context_chain(&self) -> Vec<Context> {
         match &self.modal {
             Some(m) => vec![Context::Modal(m.kind()), Context::Global],
+            // The queue's one-letter keys must not eat what is typed in
+            // its filter.
+            None if self.screen == Screen::Queue && self.queue.filtering => {
+                vec![Context::Pane(self.focused_pane()), Context::Global]
+            }
             None => vec![Context::Pane(self.focused_pane()), Context::Screen(self.screen), Context::Global],
         }
     }

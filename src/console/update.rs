@@ -13,7 +13,7 @@ use super::state::{
     HEALTH_EVERY_SECS, LinkStatus, LoginField, LoginForm, Modal, Notice, NoticeLevel, OutboxView, Palette, Phase,
     State, role_screen,
 };
-use super::update_call;
+use super::{update_call, update_queue};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -24,6 +24,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Acted { .. }
         | Msg::Nearby { .. }
         | Msg::ScreenPop(_)) => update_call::on_msg(state, m),
+        m @ (Msg::Queue(_) | Msg::Detail(_) | Msg::QueueActed { .. }) => update_queue::on_msg(state, m),
         Msg::Outbox(result) => {
             if let Some(Modal::Outbox(view)) = &mut state.modal {
                 view.loading = false;
@@ -96,7 +97,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             set_link(state, LinkStatus::Online);
             state.dirty = true;
-            Vec::new()
+            update_queue::signed_in(state)
         }
         Msg::NeedLogin { username } => {
             state.session.phase = Phase::SignedOut;
@@ -146,7 +147,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
             }
             state.dirty = true;
-            Vec::new()
+            update_queue::signed_in(state)
         }
         Msg::Sync(s) => {
             // The sync engine knows best whether the server answers.
@@ -165,6 +166,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 return Vec::new();
             }
             let mut effects = update_call::after_sync(state);
+            effects.extend(update_queue::after_sync(state));
             if matches!(state.modal, Some(Modal::Outbox(_))) {
                 effects.push(Effect::LoadOutbox);
             }
@@ -302,7 +304,11 @@ fn focused_field(state: &mut State) -> Option<Field<'_>> {
             _ => form.input_mut().map(Field::Line),
         },
         Some(Modal::Note(form)) if !form.busy => Some(Field::Line(&mut form.text)),
+        Some(Modal::Act(form)) if !form.busy && form.kind.needs_text() || form.on_unit => {
+            Some(Field::Line(if form.on_unit { &mut form.unit.input } else { &mut form.text }))
+        }
         Some(_) => None,
+        None if state.screen == Screen::Queue && state.queue.filtering => Some(Field::Line(&mut state.queue.filter)),
         None if state.screen == Screen::Call => {
             let call = &mut state.call;
             match pane {
@@ -328,7 +334,16 @@ fn after_edit(state: &mut State) -> Vec<Effect> {
             form.errors.retain(|(f, _)| *f != field);
         }
         Some(Modal::Note(form)) => form.error = None,
+        Some(Modal::Act(form)) => {
+            form.error = None;
+            if form.on_unit {
+                form.unit_edited(state.lang == super::i18n::Lang::En);
+            }
+        }
         Some(_) => {}
+        None if state.screen == Screen::Queue && state.queue.filtering => {
+            return update_queue::after_filter_edit(state);
+        }
         None if state.screen == Screen::Call => return update_call::after_edit(state),
         None => {}
     }
@@ -354,9 +369,17 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         if let Some(effects) = update_call::modal_action(state, action) {
             return effects;
         }
+        if let Some(effects) = update_queue::modal_action(state, action) {
+            return effects;
+        }
     } else if state.screen == Screen::Call
         && state.session.phase == Phase::SignedIn
         && let Some(effects) = update_call::on_action(state, action)
+    {
+        return effects;
+    } else if state.screen == Screen::Queue
+        && state.session.phase == Phase::SignedIn
+        && let Some(effects) = update_queue::on_action(state, action)
     {
         return effects;
     }
@@ -372,7 +395,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::GotoCall => goto(state, Screen::Call),
-        Action::GotoQueue => goto(state, Screen::Queue),
+        Action::GotoQueue => {
+            goto(state, Screen::Queue);
+            return update_queue::shown(state);
+        }
         Action::GotoWallboard => goto(state, Screen::Wallboard),
         Action::GotoIntake => goto(state, Screen::Intake),
         Action::GotoHelp => goto(state, Screen::Help),
@@ -416,7 +442,24 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::AskUpdate
         | Action::CoReport
         | Action::Discard
-        | Action::Retry => {}
+        | Action::Retry
+        | Action::QueueFilter
+        | Action::QueueSort
+        | Action::QueueOverdue
+        | Action::QueueStatus
+        | Action::QueueUnit
+        | Action::Mark
+        | Action::MarkAll
+        | Action::ReqAccept
+        | Action::ReqAssign
+        | Action::ReqNote
+        | Action::ReqWait
+        | Action::ReqResume
+        | Action::ReqReroute
+        | Action::ReqOutOfRemit
+        | Action::ReqDuplicate
+        | Action::ReqResolve
+        | Action::InsertTemplate => {}
         Action::ShowOutbox => {
             if state.session.phase == Phase::SignedIn && !matches!(state.modal, Some(Modal::Login(_))) {
                 state.modal = Some(Modal::Outbox(OutboxView { loading: true, ..Default::default() }));

@@ -11,5 +11,6 @@ pub mod search;
 pub mod status;
 pub mod suggest;
 pub mod tckn;
+pub mod templates;
 pub mod text;
 pub mod tracking;

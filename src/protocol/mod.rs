@@ -381,6 +381,30 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The status-machine step this action takes, if it changes the status.
+    pub fn transition(&self) -> Option<crate::domain::status::Transition> {
+        use crate::domain::status::Transition;
+        Some(match self {
+            Action::Forward { .. } => Transition::Forward,
+            Action::Accept { .. } => Transition::Accept,
+            Action::Wait { .. } => Transition::Wait,
+            Action::Resume {} => Transition::Resume,
+            Action::Reroute { .. } => Transition::Reroute,
+            Action::Resolve { .. } => Transition::Resolve,
+            Action::Inform { .. } => Transition::Inform,
+            Action::Close {} => Transition::Close,
+            Action::OutOfRemit { .. } => Transition::OutOfRemit,
+            Action::MarkDuplicate { .. } => Transition::MarkDuplicate,
+            Action::Cancel { .. } => Transition::Cancel,
+            Action::Reopen { .. } => Transition::Reopen,
+            Action::Assign { .. } | Action::Note { .. } | Action::Contact { .. } | Action::AddCoReporter { .. } => {
+                return None;
+            }
+        })
+    }
+}
+
 /// (No `deny_unknown_fields` here: serde cannot combine it with `flatten`;
 /// the action variants reject unknown fields themselves.)
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

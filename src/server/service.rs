@@ -640,23 +640,7 @@ fn clean_opt_multiline(field: &str, value: &Option<String>) -> Res<Option<String
 }
 
 fn action_transition(a: &Action) -> Option<Transition> {
-    Some(match a {
-        Action::Forward { .. } => Transition::Forward,
-        Action::Accept { .. } => Transition::Accept,
-        Action::Wait { .. } => Transition::Wait,
-        Action::Resume {} => Transition::Resume,
-        Action::Reroute { .. } => Transition::Reroute,
-        Action::Resolve { .. } => Transition::Resolve,
-        Action::Inform { .. } => Transition::Inform,
-        Action::Close {} => Transition::Close,
-        Action::OutOfRemit { .. } => Transition::OutOfRemit,
-        Action::MarkDuplicate { .. } => Transition::MarkDuplicate,
-        Action::Cancel { .. } => Transition::Cancel,
-        Action::Reopen { .. } => Transition::Reopen,
-        Action::Assign { .. } | Action::Note { .. } | Action::Contact { .. } | Action::AddCoReporter { .. } => {
-            return None;
-        }
-    })
+    a.transition()
 }
 
 /// The unit scope: unit representatives act only on their own units'

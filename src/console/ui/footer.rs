@@ -24,6 +24,18 @@ fn hint_actions(state: &State) -> &'static [Action] {
         Some(ModalKind::NewCaller | ModalKind::Note) => &[Action::Confirm, Action::NextField, Action::Cancel],
         Some(ModalKind::Timeline | ModalKind::Update) => &[Action::Cancel],
         Some(ModalKind::Outbox) => &[Action::Retry, Action::Discard, Action::Cancel],
+        Some(ModalKind::Act) => &[Action::Confirm, Action::InsertTemplate, Action::Cancel],
+        None if state.screen == Screen::Queue => &[
+            Action::OpenPalette,
+            Action::ReqResolve,
+            Action::ReqAccept,
+            Action::Mark,
+            Action::QueueFilter,
+            Action::QueueSort,
+            Action::ToggleHelp,
+            Action::ReqNote,
+            Action::QueueUnit,
+        ],
         None if state.screen == Screen::Call => &[
             Action::OpenPalette,
             Action::CallSubmit,

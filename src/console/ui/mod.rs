@@ -77,6 +77,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Modal::Timeline(r)) => call::render_timeline(frame, body, state, r, theme),
         Some(Modal::Update(r)) => call::render_update(frame, body, state, r, theme),
         Some(Modal::Outbox(view)) => outbox::render(frame, body, state, view, theme),
+        Some(Modal::Act(form)) => queue::render_act(frame, body, state, form, theme),
         None => {}
     }
 }
