@@ -58,8 +58,20 @@ fn sla_cell(state: &State, row: &QueueRow) -> (String, Token) {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let [list, right] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
-    let [detail, timeline] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+    // Wide screens put the request beside the list; others below it, so the
+    // list keeps every column.
+    let (list, detail, timeline) = if area.width >= 160 {
+        let [list, right] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
+        let [detail, timeline] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+        (list, detail, timeline)
+    } else {
+        let below = (area.height * 2 / 5).max(8);
+        let [list, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(below)]).areas(area);
+        let [detail, timeline] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+        (list, detail, timeline)
+    };
     render_list(frame, list, state, theme);
     render_detail(frame, detail, state, theme);
     render_timeline(frame, timeline, state, theme);
