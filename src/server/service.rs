@@ -795,6 +795,15 @@ async fn request_action(
             }
             let mut original =
                 tx.request(*of).await?.ok_or_else(|| ApiError::invalid("of", format!("unknown request {of}")))?;
+            // Merging writes to the original too (co-reporters, version):
+            // a unit representative may only merge into their own units'
+            // requests; across units it is the lead's call.
+            if ctx.user.role() == Role::UnitRep && !ctx.user.acts_for_unit(&original.unit) {
+                return Err(ApiError::Forbidden(format!(
+                    "request {} belongs to unit {}, not yours; ask the shift lead to merge across units",
+                    original.tracking_no, original.unit
+                )));
+            }
             if original.status == Status::Duplicate {
                 return Err(ApiError::invalid("of", format!("{} is itself a duplicate", original.tracking_no)));
             }
