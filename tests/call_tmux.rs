@@ -114,22 +114,28 @@ fn create_caller(api: &Api) -> String {
 }
 
 fn start_console(tmux: &Tmux, dir: &Path, base: &str) {
+    start_console_as(tmux, "e2e", dir, base, "agent", "agent · Çağrı temsilcisi");
+}
+
+/// The console in tmux session `session`, signed in as `user` and synced.
+fn start_console_as(tmux: &Tmux, session: &str, dir: &Path, base: &str, user: &str, status: &str) {
     let command = format!(
         "env NO_COLOR=1 TERM=xterm-256color BEYAZMASA_CONFIG_DIR='{config}' BEYAZMASA_DATA_DIR='{data}' \
          '{bin}' --server '{base}'; sleep 60",
-        config = dir.join("config").display(),
-        data = dir.join("data").display(),
+        config = dir.join(session).join("config").display(),
+        data = dir.join(session).join("data").display(),
         bin = env!("CARGO_BIN_EXE_beyazmasa"),
     );
-    let out = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "sh", "-c", &command]);
+    let out = tmux.run(&["new-session", "-d", "-s", session, "-x", "120", "-y", "40", "sh", "-c", &command]);
     assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    tmux.set_target(session);
     tmux.wait_for("the login form", Duration::from_secs(30), |s| s.contains("Kullanıcı adı"));
-    tmux.send(&["-l", "agent"]);
+    tmux.send(&["-l", user]);
     tmux.send(&["Tab"]);
     tmux.send(&["-l", demo::DEMO_PASSWORD]);
     tmux.send(&["Enter"]);
-    tmux.wait_for("the call screen, signed in and synced", Duration::from_secs(30), |s| {
-        s.contains("agent · Çağrı temsilcisi")
+    tmux.wait_for("signed in and synced", Duration::from_secs(30), |s| {
+        s.contains(status)
             && s.contains("● Çevrim içi")
             && s.contains("Son eşitleme")
             && !s.contains("Son eşitleme yok")
@@ -189,7 +195,7 @@ fn a_whole_call_files_into_the_gaski_queue_and_a_screen_pop_finds_the_caller() {
     let server = Server::start(dir.path());
     let lead = Api::login(&server, "lead");
     let citizen_id = create_caller(&lead);
-    let tmux = Tmux { socket: format!("beyazmasa-call-{}", std::process::id()) };
+    let tmux = Tmux::new(&format!("beyazmasa-call-{}", std::process::id()));
     start_console(&tmux, dir.path(), &server.base());
 
     let tracking = file_water_outage(&tmux);
@@ -218,7 +224,7 @@ fn a_call_filed_with_the_server_down_arrives_when_it_is_back() {
     let mut server = Server::start(dir.path());
     let lead = Api::login(&server, "lead");
     let citizen_id = create_caller(&lead);
-    let tmux = Tmux { socket: format!("beyazmasa-call-off-{}", std::process::id()) };
+    let tmux = Tmux::new(&format!("beyazmasa-call-off-{}", std::process::id()));
     start_console(&tmux, dir.path(), &server.base());
 
     server.down();
@@ -233,4 +239,77 @@ fn a_call_filed_with_the_server_down_arrives_when_it_is_back() {
         s.contains("[gönderildi]") && s.contains("Bekleyen 0") && s.contains("● Çevrim içi")
     });
     check_in_gaski_queue(&lead, &tracking, &citizen_id);
+}
+
+/// Issue 6 end to end: an agent files a park request; the Parks unit's
+/// representative sees it appear without a key, accepts it, notes and
+/// resolves it with a reply template; the agent's history shows it resolved
+/// with the reply.
+#[test]
+fn a_park_request_reaches_the_unit_live_and_the_reply_reaches_the_agent() {
+    require_tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let lead = Api::login(&server, "lead");
+    create_caller(&lead);
+    let tmux = Tmux::new(&format!("beyazmasa-queue-{}", std::process::id()));
+    start_console_as(&tmux, "rep", dir.path(), &server.base(), "park_bahce", "park_bahce · Birim temsilcisi");
+    tmux.wait_for("the Parks queue", Duration::from_secs(10), |s| s.contains("PARK_BAHCE ·"));
+    start_console_as(&tmux, "agent", dir.path(), &server.base(), "agent", "agent · Çağrı temsilcisi");
+
+    // The agent files it.
+    tmux.send(&["-l", TYPED_PHONE]);
+    tmux.wait_for("the caller", Duration::from_secs(10), |s| s.contains("1 sonuç · yerel önbellekten"));
+    tmux.send(&["Enter"]);
+    tmux.send(&["-l", "parkın çimleri biçilmemiş, banklar kırık"]);
+    tmux.wait_for("a parks suggestion", Duration::from_secs(10), |s| s.contains("Alt-1 Park bakımı·PARK_BAHCE"));
+    tmux.send(&["M-1"]);
+    tmux.send(&["C-s"]);
+    let screen = tmux.wait_for("the tracking number", Duration::from_secs(10), |s| s.contains("TAKİP NUMARASI"));
+    let tracking = tracking_number(&screen).expect("a tracking number");
+
+    // The representative's queue shows it with no key pressed.
+    tmux.set_target("rep");
+    tmux.wait_for("the new request in the queue", Duration::from_secs(15), |s| s.contains(&tracking));
+    tmux.send(&["/"]);
+    tmux.send(&["-l", &tracking]);
+    tmux.send(&["Enter"]);
+    tmux.send(&["a"]);
+    tmux.wait_for("the accept form", Duration::from_secs(5), |s| s.contains("Yönlendirildi → İşlemde"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("accepted", Duration::from_secs(10), |s| {
+        s.lines().any(|l| l.contains(&tracking) && l.contains("İşlemde"))
+    });
+    tmux.send(&["n"]);
+    tmux.send(&["-l", "Ekip yarın sabah gidecek"]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the note in the timeline", Duration::from_secs(10), |s| {
+        s.contains("iç not]: Ekip yarın") && !s.contains("╔ Not ")
+    });
+    tmux.send(&["e"]);
+    tmux.send(&["C-t"]);
+    tmux.wait_for("the template with the tracking number filled", Duration::from_secs(5), |s| {
+        s.contains("İşlemde → Sonuçlandı") && s.contains(&format!("{tracking} numaralı"))
+    });
+    tmux.send(&["Enter"]);
+    tmux.wait_for("resolved and gone from the open queue", Duration::from_secs(10), |s| {
+        s.contains("başvuruya işlem kaydedildi") && !s.lines().any(|l| l.contains(&tracking) && l.contains("İşlemde"))
+    });
+
+    // Over the API: resolved, with the reply filled for this request.
+    let (status, r) = lead.get(&format!("/requests/{tracking}"));
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["status"], "resolved");
+    let reply = r["timeline"].as_array().unwrap().iter().rev().find(|e| e["kind"] == "resolved").unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reply.contains(&format!("{tracking} numaralı")) && !reply.contains('{'), "{reply}");
+
+    // The agent's history shows it resolved, with the reply.
+    tmux.set_target("agent");
+    let first_words: String = reply.chars().take(30).collect();
+    tmux.wait_for("the agent's history: resolved, with the reply", Duration::from_secs(15), |s| {
+        s.lines().any(|l| l.contains(&tracking) && l.contains("Sonuçlandı")) && s.contains(&first_words)
+    });
 }

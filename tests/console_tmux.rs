@@ -37,7 +37,7 @@ fn console_end_to_end_in_tmux() {
     require_tmux();
     let dir = tempfile::tempdir().unwrap();
     let exit_file: PathBuf = dir.path().join("exit");
-    let tmux = Tmux { socket: format!("beyazmasa-e2e-{}", std::process::id()) };
+    let tmux = Tmux::new(&format!("beyazmasa-e2e-{}", std::process::id()));
     let command = format!(
         "env NO_COLOR=1 TERM=xterm-256color BEYAZMASA_CONFIG_DIR='{config}' BEYAZMASA_DATA_DIR='{data}' '{bin}'; \
          echo EXIT=$? > '{exit}.tmp'; stty -a > '{stty}'; mv '{exit}.tmp' '{exit}'; sleep 60",
@@ -113,7 +113,7 @@ fn sigterm_restores_the_terminal_and_as_picks_the_role() {
     let dir = tempfile::tempdir().unwrap();
     let exit_file: PathBuf = dir.path().join("exit");
     let pid_file: PathBuf = dir.path().join("pid");
-    let tmux = Tmux { socket: format!("beyazmasa-e2e-term-{}", std::process::id()) };
+    let tmux = Tmux::new(&format!("beyazmasa-e2e-term-{}", std::process::id()));
     // The inner shell writes its pid and execs the console, so the pid is
     // the console's.
     let command = format!(

@@ -7,15 +7,26 @@ use std::time::{Duration, Instant};
 
 pub struct Tmux {
     pub socket: String,
+    /// The session that `capture`, `send` and `wait_for` talk to.
+    target: std::cell::RefCell<String>,
 }
 
 impl Tmux {
+    pub fn new(socket: &str) -> Tmux {
+        Tmux { socket: socket.to_string(), target: std::cell::RefCell::new("e2e".into()) }
+    }
+
+    pub fn set_target(&self, session: &str) {
+        *self.target.borrow_mut() = session.to_string();
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux").args(["-L", &self.socket, "-f", "/dev/null"]).args(args).output().expect("tmux runs")
     }
 
     pub fn capture(&self, escapes: bool) -> String {
-        let mut args = vec!["capture-pane", "-p", "-t", "e2e"];
+        let target = self.target.borrow().clone();
+        let mut args = vec!["capture-pane", "-p", "-t", &target];
         if escapes {
             args.push("-e");
         }
@@ -23,7 +34,8 @@ impl Tmux {
     }
 
     pub fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
+        let target = self.target.borrow().clone();
+        let mut args = vec!["send-keys", "-t", &target];
         args.extend_from_slice(keys);
         assert!(self.run(&args).status.success(), "send-keys {keys:?}");
     }

@@ -90,7 +90,7 @@ text_keys! {
     ActPageUp, ActPageDown, ActTop, ActBottom, ActConfirm, ActCancel,
     ActToggleCallTimer, ActRefresh,
     ActNextField, ActPrevField, ActFocusSearch, ActCallSubmit, ActCallNext, ActNewCaller, ActAnonymousCaller, ActAcceptSuggestion1, ActAcceptSuggestion2, ActAcceptSuggestion3, ActAddNote, ActAskUpdate, ActCoReport, ActToggle, NewCallerTitle, NoteTitle, TimelineTitle, UpdateTitle, CallDiscardWarning, CoReportNeedsCaller, CallAlreadyFiled, NoteEmpty, IncomingWhileBusy, PasteCut, FieldKind, FieldChannel, FieldDescription, FieldCategory, FieldDistrict, FieldNeighbourhood, FieldStreet, FieldPriority, FieldAnswer, FieldUnit, FieldUnitReason, FieldRouted, Suggestions, EmergencyWarning, AnswerClosesHint, ErrRequired, ErrNoCaller, ErrUnitReason, ErrAnswerOnlyInfo, SaveFailed, Saving, TrackingTitle, FiledTo, CoReported, NextCallHint, BadgeSent, BadgeNotSent, BadgeRejected, BadgeConflict, AnonymousCaller, IdentityHidden, HitsFromCache, NoHits, SearchPrompt, OpenCount, NoHistory, HistoryHint, NearbyHint, NearbyNone, CoReporters, NcName, NcPhone, NcTckn, NcHide, NcHint, ErrNameRequired, ErrPhone, ErrTckn, NoteFor, UpdateStatus, UpdateLastAnswer, UpdateNoAnswer, UpdateLogged, CloseHint, EvCreated, EvForwarded, EvAccepted, EvAssigned, EvNote, EvStatusChanged, EvRerouted, EvResolved, EvInformed, EvReopened, EvContact, EvCoReporter, EvEscalated, Internal, AgeMinutes, AgeHours, AgeDays, ChosenNone,
-    ActShowOutbox, ActDiscard, ActRetry, OutboxTitle, OutboxEmpty, OutboxHint, OutboxConfirmDiscard, OutboxHeldBack, OutboxAttempts, KindCreateRequest, KindRequestAction, KindCreateCitizen, KindUpdateCitizen, StatePending, StateRejected, StateConflict, Loading,
+    ActShowOutbox, ActDiscard, ActRetry, OutboxTitle, OutboxEmpty, OutboxHint, OutboxConfirmDiscard, OutboxHeldBack, OutboxAttempts, KindCreateRequest, KindRequestAction, KindCreateCitizen, KindUpdateCitizen, StatePending, StateRejected, StateConflict, Loading, DetailCitizenElsewhere,
     ActQueueFilter, ActQueueSort, ActQueueOverdue, ActQueueStatus, ActQueueUnit, ActMark, ActMarkAll, ActReqAccept, ActReqAssign, ActReqNote, ActReqWait, ActReqResume, ActReqReroute, ActReqOutOfRemit, ActReqDuplicate, ActReqResolve, ActInsertTemplate, ActTitle, ActFailed, ActDone, QueueAllUnits, SortDue, SortAge, SortPriority, SortNeighbourhood, StatusAllOpen, OverdueOnly, QueueSummary, QueueMarked, FilterPrompt, QueueKeysHint, ColTracking, ColCategory, ColPlace, ColAge, ColSla, ColStatus, ColAssignee, ColCalls, DetailCitizen, DetailAnonymous, DetailLocation, DetailCoReporters, DetailDuplicateOf, DetailDue, SlaLeft, SlaOver, SlaPaused, DurHM, LblReply, LblNote, LblReason, LblAssignee, LblMessage, LblOriginal, LblUnit, LblBody, ActPreview, ActNotApplicable, ActInternal, ActPublic, ActHint, ActErrText, ActErrUnit, ActErrNone, ActErrOriginal, ActErrTemplate, ActMore,
 }
 
@@ -385,6 +385,7 @@ const TR: &[(Text, &str)] = &[
     (ActErrOriginal, "Bu takip numarası kuyrukta yok."),
     (ActErrTemplate, "Bu kategori için hazır cevap yok."),
     (ActMore, "… ve {0} başvuru daha"),
+    (DetailCitizenElsewhere, "Vatandaş: kayıtlı (kişi bilgisi çağrı merkezinde)"),
 ];
 
 /// English.
@@ -676,6 +677,7 @@ const EN: &[(Text, &str)] = &[
     (ActErrOriginal, "No request with this tracking number in the queue."),
     (ActErrTemplate, "No reply template for this category."),
     (ActMore, "… and {0} more"),
+    (DetailCitizenElsewhere, "Citizen: on record (details at the call centre)"),
 ];
 
 #[cfg(test)]

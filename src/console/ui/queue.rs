@@ -239,6 +239,11 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             };
             Line::styled(lang.f(Text::DetailCitizen, &[&who]), theme.style(Token::Text))
         }
+        // A citizen this console's cache does not hold (a unit's console
+        // loads requests, not the citizen register).
+        None if r.citizen_id.is_some() => {
+            Line::styled(lang.t(Text::DetailCitizenElsewhere), theme.style(Token::TextDim))
+        }
         None => Line::styled(lang.t(Text::DetailAnonymous), theme.style(Token::TextDim)),
     });
     if !r.co_reporters.is_empty() {
