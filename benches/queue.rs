@@ -68,7 +68,7 @@ fn request(i: usize) -> Request {
         description: format!("Sokakta {} gündür su yok, komşularda da yok. Kayıt {i}.", i % 5 + 1),
         citizen_id: None,
         created_by: Uuid::nil(),
-        assigned_to: (i % 3 == 0).then(|| format!("ekip-{}", i % 12)),
+        assigned_to: i.is_multiple_of(3).then(|| format!("ekip-{}", i % 12)),
         duplicate_of: None,
         co_reporters: vec![],
         sla_due_at: at + Span::hours(((i * 13) % 200) as i64),
