@@ -316,3 +316,19 @@ fn the_outbox_shows_refusals_and_retries_or_discards_after_asking() {
 fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
     update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
+
+#[test]
+fn the_status_bar_keeps_the_clock_at_80_columns_when_everything_is_long() {
+    let mut state = signed_in_state();
+    state.link.pending = 1234;
+    state.link.last_sync = Some(fixed_now());
+    state.call_started = Some(fixed_now() - chrono::Duration::seconds(3725));
+    let user = state.session.user.clone();
+    update(&mut state, Msg::StartOffline { user });
+    for width in [80, 100, 120] {
+        let text = screen_text(&draw(&state, width, 24));
+        let status = text.lines().nth(22).unwrap();
+        assert!(status.trim_end().ends_with("14:05"), "{width}: {status:?}");
+        assert!(status.contains("1234") && status.contains("1:02:05"), "{width}: {status:?}");
+    }
+}

@@ -17,6 +17,8 @@ use crate::domain::status::Role;
 struct Segment {
     long: String,
     short: String,
+    /// For the narrowest terminals, so the clock is never cut.
+    tiny: String,
     token: Token,
 }
 
@@ -58,12 +60,13 @@ fn segments(state: &State) -> Vec<Segment> {
             out.push(Segment {
                 long: format!("{name} · {}", role_label(lang, u.role, false)),
                 short: format!("{name} · {}", role_label(lang, u.role, true)),
+                tiny: name,
                 token: Token::StatusUser,
             });
         }
         None => {
             let t = lang.t(Text::NotLoggedIn).to_string();
-            out.push(Segment { long: t.clone(), short: t, token: Token::StatusUser });
+            out.push(Segment { long: t.clone(), short: t.clone(), tiny: t, token: Token::StatusUser });
         }
     }
     let (mark, text, token) = match state.link.status {
@@ -76,14 +79,15 @@ fn segments(state: &State) -> Vec<Segment> {
         (LinkStatus::Offline, Some(since)) => format!("{short} ({})", hhmm(since)),
         _ => short.clone(),
     };
-    out.push(Segment { long, short, token });
+    out.push(Segment { long, short: short.clone(), tiny: short, token });
     let pending = format!("{} {}", lang.t(Text::Pending), state.link.pending);
     let token = if state.link.pending > 0 { Token::StatusPending } else { Token::Statusbar };
-    out.push(Segment { long: pending.clone(), short: pending, token });
+    out.push(Segment { long: pending.clone(), short: pending.clone(), tiny: pending, token });
     let sync = state.link.last_sync.map(hhmm).unwrap_or_else(|| lang.t(Text::Never).to_string());
     out.push(Segment {
         long: format!("{} {sync}", lang.t(Text::LastSync)),
         short: format!("{} {sync}", lang.t(Text::LastSyncShort)),
+        tiny: format!("⟳ {sync}"),
         token: Token::Statusbar,
     });
     let (timer, token) = match state.call_started {
@@ -91,31 +95,35 @@ fn segments(state: &State) -> Vec<Segment> {
         None => ("--:--".to_string(), Token::Statusbar),
     };
     let call = format!("{} {timer}", lang.t(Text::CallTimer));
-    out.push(Segment { long: call.clone(), short: call, token });
+    out.push(Segment { long: call.clone(), short: call, tiny: format!("☎ {timer}"), token });
     let clock = hhmm(state.now);
-    out.push(Segment { long: clock.clone(), short: clock, token: Token::StatusClock });
+    out.push(Segment { long: clock.clone(), short: clock.clone(), tiny: clock, token: Token::StatusClock });
     out
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let segs = segments(state);
-    let width = |short: bool, sep: &str| -> usize {
-        segs.iter().map(|s| if short { w(&s.short) } else { w(&s.long) } + w(sep)).sum::<usize>() + 1
+    // 0 long, 1 short, 2 tiny.
+    let text = |s: &Segment, level: u8| -> String {
+        match level {
+            0 => s.long.clone(),
+            1 => s.short.clone(),
+            _ => s.tiny.clone(),
+        }
     };
+    let width = |level: u8, sep: &str| -> usize { segs.iter().map(|s| w(&text(s, level)) + w(sep)).sum::<usize>() + 1 };
     let avail = area.width as usize;
-    let (short, sep) = if width(false, " │ ") <= avail {
-        (false, " │ ")
-    } else if width(true, " │ ") <= avail {
-        (true, " │ ")
-    } else {
-        (true, "  ")
-    };
+    let (level, sep) = [(0, " │ "), (1, " │ "), (1, "  "), (2, "  ")]
+        .into_iter()
+        .find(|(l, sep)| width(*l, sep) <= avail)
+        .unwrap_or((2, " "));
     let bar = theme.style(Token::Statusbar);
     let mut spans = vec![Span::styled(" ", bar)];
     let last = segs.len() - 1;
-    let used: usize = segs[..last].iter().map(|s| if short { w(&s.short) } else { w(&s.long) } + w(sep)).sum();
+    let used: usize = segs[..last].iter().map(|s| w(&text(s, level)) + w(sep)).sum();
     for (i, s) in segs.iter().enumerate() {
-        let text = if short { &s.short } else { &s.long };
+        let text = text(s, level);
+        let text = &text;
         if i == last {
             // The clock sits at the right edge.
             let pad = avail.saturating_sub(1 + used + w(text) + 1);
