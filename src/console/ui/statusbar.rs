@@ -111,7 +111,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             _ => s.tiny.clone(),
         }
     };
-    let width = |level: u8, sep: &str| -> usize { segs.iter().map(|s| w(&text(s, level)) + w(sep)).sum::<usize>() + 1 };
+    // A space at each end, and `sep` between segments.
+    let width = |level: u8, sep: &str| -> usize {
+        segs.iter().map(|s| w(&text(s, level))).sum::<usize>() + w(sep) * (segs.len() - 1) + 2
+    };
     let avail = area.width as usize;
     let (level, sep) = [(0, " │ "), (1, " │ "), (1, "  "), (2, "  ")]
         .into_iter()
