@@ -10,6 +10,8 @@ use uuid::Uuid;
 use crate::domain::model::{Channel, Priority, RequestType};
 use crate::domain::status::{Role, Status};
 
+pub mod stats;
+
 /// Longest description or note the API accepts, in characters.
 pub const MAX_TEXT_CHARS: usize = 4000;
 /// Longest short field (names, streets, reasons), in characters.
@@ -585,6 +587,16 @@ pub enum ServerEvent {
         citizen_id: Option<Uuid>,
         #[serde(default)]
         line: Option<Channel>,
+    },
+    /// Wallboard figures changed: refetch these panes. At most one every
+    /// 500 ms per server; sent to leads and admins, and to unit
+    /// representatives when it names one of their units. Not resumable (no
+    /// SSE id): a reconnecting wallboard refetches everything.
+    Stats {
+        panes: Vec<stats::StatsPane>,
+        /// Units whose requests changed, when known (empty otherwise).
+        #[serde(default)]
+        units: Vec<String>,
     },
 }
 

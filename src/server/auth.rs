@@ -84,11 +84,14 @@ impl FromRequestParts<AppState> for AuthUser {
         if token.is_empty() || token.len() > 256 {
             return Err(ApiError::Unauthorized("invalid token".into()));
         }
-        state
+        let user = state
             .store
             .authenticate(&token_hash(token))
             .await?
-            .ok_or_else(|| ApiError::Unauthorized("invalid or revoked token".into()))
+            .ok_or_else(|| ApiError::Unauthorized("invalid or revoked token".into()))?;
+        // Presence for the wallboard: a sign of life from this device.
+        state.live.seen(user.user.id, user.device_id, chrono::Utc::now());
+        Ok(user)
     }
 }
 

@@ -5,9 +5,11 @@ pub mod admin;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod live;
 pub mod openapi;
 pub mod routes;
 pub mod service;
+pub mod stats;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -37,6 +39,9 @@ pub struct AppState {
     pub events: EventHub,
     pub audit: AuditSink,
     pub writer: service::Writer,
+    /// Who is signed in and on a call, for the wallboard; also sends the
+    /// throttled `stats` events.
+    pub live: Arc<live::LiveBoard>,
     /// Set when the server stops, so endless streams (SSE) end and a
     /// graceful shutdown does not wait for them forever.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
@@ -123,6 +128,7 @@ impl AppState {
         AppState {
             audit: AuditSink::start(store.clone()),
             writer: service::Writer::start(reference.clone(), store.clone(), events.clone()),
+            live: live::LiveBoard::start(events.clone()),
             store,
             reference,
             events,

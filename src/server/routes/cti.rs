@@ -11,13 +11,15 @@ use crate::server::AppState;
 use crate::server::auth::AuthUser;
 use crate::server::error::{ApiError, ApiJson};
 use crate::server::service::clean_text;
+use crate::server::store::CallRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/cti/calls", post(call))
 }
 
 /// The phone system reports a call; the console logged in at the extension
-/// gets a screen pop with the matching citizen, if one is known.
+/// gets a screen pop with the matching citizen, if one is known. The events
+/// also drive the wallboard's call state per extension (`GET /stats/agents`).
 #[utoipa::path(post, path = "/api/v1/cti/calls", tag = "cti", request_body = CtiCall, security(("bearer" = [])),
     responses((status = 202, description = "Screen pop sent"), (status = 422, body = crate::protocol::ErrorBody)))]
 pub async fn call(
@@ -35,6 +37,22 @@ pub async fn call(
         }
         Err(_) => None,
     };
+    // The wallboard's call state: the call in progress in memory, a
+    // finished one in the database (never the caller's number).
+    if let Some(ended) = state.live.call_event(&extension, body.event, chrono::Utc::now()) {
+        let username = state.store.user_by_extension(&extension).await?.map(|u| u.username);
+        state
+            .store
+            .record_call(&CallRecord {
+                extension: extension.clone(),
+                username,
+                ringing_at: ended.ringing_at,
+                answered_at: ended.answered_at,
+                ended_at: ended.ended_at,
+            })
+            .await?;
+    }
+    state.live.agents_changed();
     state.events.publish(ServerEvent::ScreenPop { extension, ani, event: body.event, citizen_id, line: body.line });
     Ok(StatusCode::ACCEPTED)
 }

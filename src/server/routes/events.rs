@@ -11,10 +11,14 @@ use serde::Deserialize;
 use tokio::sync::broadcast;
 
 use super::ApiQuery;
+use crate::domain::status::Role;
 use crate::protocol::ServerEvent;
+use crate::protocol::stats::StatsPane;
 use crate::server::AppState;
 use crate::server::auth::AuthUser;
 use crate::server::error::ApiError;
+use crate::server::live::StreamGuard;
+use crate::server::stats;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/events", get(events))
@@ -42,6 +46,18 @@ struct Feed {
     last: Option<i64>,
     phase: Phase,
     queue: std::collections::VecDeque<ServerEvent>,
+    /// Counts the device as signed in while the stream is open.
+    _presence: StreamGuard,
+}
+
+/// Whether a `stats` event goes to this user: leads and admins get all;
+/// unit representatives those about their units' panes.
+fn wants_stats(user: &AuthUser, panes: &[StatsPane], units: &[String]) -> bool {
+    match user.role() {
+        Role::Lead | Role::Admin => true,
+        Role::UnitRep => panes.iter().any(|p| p.for_units()) && stats::concerns(&user.user.units, units),
+        Role::Agent => false,
+    }
 }
 
 fn to_sse(e: &ServerEvent) -> Event {
@@ -49,12 +65,15 @@ fn to_sse(e: &ServerEvent) -> Event {
     match e {
         ServerEvent::Change { seq, .. } => Event::default().id(seq.to_string()).event("change").data(data),
         ServerEvent::ScreenPop { .. } => Event::default().event("screen_pop").data(data),
+        ServerEvent::Stats { .. } => Event::default().event("stats").data(data),
     }
 }
 
-/// Server-Sent Events: every change (id = change sequence) and screen pops
-/// for the caller's extension. A reconnecting console sends `Last-Event-ID`
-/// and first receives what it missed.
+/// Server-Sent Events: every change (id = change sequence), screen pops
+/// for the caller's extension, and for wallboard readers `stats` events
+/// (at most one per 500 ms, naming the panes and units to refetch). A
+/// reconnecting console sends `Last-Event-ID` and first receives the
+/// changes it missed.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync", security(("bearer" = [])), params(EventParams),
     responses((status = 200, description = "text/event-stream of ServerEvent")))]
 pub async fn events(
@@ -76,7 +95,8 @@ pub async fn events(
     let rx = state.events.subscribe();
     let phase = if last.is_some() { Phase::Replay } else { Phase::Live };
     let stopping = state.stopping.subscribe();
-    let feed = Feed { state, user, rx, stopping, last, phase, queue: Default::default() };
+    let presence = state.live.stream_opened(user.user.id, user.device_id, chrono::Utc::now());
+    let feed = Feed { state, user, rx, stopping, last, phase, queue: Default::default(), _presence: presence };
     let stream = futures::stream::unfold(feed, |mut f| async move {
         loop {
             if let Some(e) = f.queue.pop_front() {
@@ -116,6 +136,11 @@ pub async fn events(
                         let ServerEvent::ScreenPop { extension, .. } = &pop else { unreachable!() };
                         if f.user.user.extension.as_deref() == Some(extension.as_str()) {
                             return Some((Ok(to_sse(&pop)), f));
+                        }
+                    }
+                    Ok(ServerEvent::Stats { panes, units }) => {
+                        if wants_stats(&f.user, &panes, &units) {
+                            return Some((Ok(to_sse(&ServerEvent::Stats { panes, units })), f));
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {

@@ -6,6 +6,7 @@ pub mod cti;
 pub mod events;
 pub mod reference;
 pub mod requests;
+pub mod stats;
 pub mod sync;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
@@ -31,7 +32,8 @@ pub fn router(state: AppState) -> Router {
         .merge(reference::router())
         .merge(sync::router())
         .merge(events::router())
-        .merge(cti::router());
+        .merge(cti::router())
+        .merge(stats::router());
     Router::new()
         .nest("/api/v1", api)
         .fallback(|| async { ApiError::NotFound("route".into()) })

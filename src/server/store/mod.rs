@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::auth::AuthUser;
 use crate::domain::status::Role;
+use crate::protocol::stats::{HotSpot, RequestSummary};
 use crate::protocol::{Change, Citizen, CitizenHit, Outcome, Request, RequestPage, TimelineEvent, UserInfo};
 
 pub type Result<T> = anyhow::Result<T>;
@@ -122,6 +123,141 @@ pub trait Store: Send + Sync + 'static {
     async fn append_audit(&self, entries: Vec<AuditEntry>) -> Result<()>;
     /// Checks the audit hash chain; returns the number of entries verified.
     async fn verify_audit_chain(&self) -> Result<u64>;
+
+    // The wallboard.
+    /// A read snapshot for the wallboard's aggregates: every read through
+    /// it sees the same committed state.
+    async fn stats_reader(&self) -> Result<Box<dyn StatsReader>>;
+    /// Keeps a call the phone system reported finished.
+    async fn record_call(&self, call: &CallRecord) -> Result<()>;
+}
+
+/// Which units a wallboard read covers: `None` is every unit; an empty
+/// slice is none.
+pub type UnitScope<'a> = Option<&'a [String]>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCount {
+    pub unit: String,
+    pub status: crate::domain::status::Status,
+    pub n: u64,
+}
+
+/// Filings of one hour and channel (`hour` is its start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourCount {
+    pub hour: DateTime<Utc>,
+    pub channel: String,
+    pub n: u64,
+}
+
+/// One user's filings over a span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFilings {
+    pub user_id: Uuid,
+    pub n: u64,
+    /// Of which with a call duration, and their sum.
+    pub calls: u64,
+    pub call_seconds: u64,
+}
+
+/// Finished calls at one extension over a span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTally {
+    pub extension: String,
+    /// The user at the extension when the call ended, if known.
+    pub username: Option<String>,
+    pub answered: u64,
+    pub missed: u64,
+    /// Sum of answer-to-hang-up times of the answered calls.
+    pub talk_seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    pub extension: String,
+    pub username: Option<String>,
+    pub ringing_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: DateTime<Utc>,
+}
+
+/// The lists of open requests that need the shift lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escalation {
+    /// Re-routed back to a unit it had been with (latest first).
+    Bounced,
+    /// Reopened after being closed (latest first).
+    Reopened,
+    /// The citizen asked for an update [`REPEAT_CONTACTS`] times or more
+    /// (most first).
+    RepeatContacts,
+}
+
+/// How often a citizen must have chased a request for the escalation list.
+pub const REPEAT_CONTACTS: u32 = 3;
+
+/// Counting reads for the wallboard, inside one read transaction. "Open"
+/// and "running" are the domain's: open is [`Status::is_open`], running
+/// (the SLA clock runs) is [`Status::sla_clock_runs`].
+///
+/// [`Status::is_open`]: crate::domain::status::Status::is_open
+/// [`Status::sla_clock_runs`]: crate::domain::status::Status::sla_clock_runs
+#[async_trait]
+pub trait StatsReader: Send {
+    /// Requests per unit and status, zero counts left out.
+    async fn status_counts(&mut self, units: UnitScope<'_>) -> Result<Vec<StatusCount>>;
+    /// Running requests with `after < sla_due_at <= until` (no upper bound
+    /// without `until`), per unit.
+    async fn running_due_counts(
+        &mut self,
+        units: UnitScope<'_>,
+        after: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(String, u64)>>;
+    /// Running requests with `after < sla_due_at <= until` (no lower bound
+    /// without `after`), the first `limit` by due time.
+    async fn running_due_list(
+        &mut self,
+        units: UnitScope<'_>,
+        after: Option<DateTime<Utc>>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RequestSummary>>;
+    /// Open requests filed at or after the last of `bounds` (instants,
+    /// latest first), per unit and bucket: bucket `i` holds those filed at
+    /// or after `bounds[i]` and before `bounds[i - 1]` (bucket 0: any time
+    /// at or after `bounds[0]`).
+    async fn open_filed_counts(
+        &mut self,
+        units: UnitScope<'_>,
+        bounds: &[DateTime<Utc>],
+    ) -> Result<Vec<(String, usize, u64)>>;
+    /// Filings per hour and channel for the hours starting in `[from, to)`.
+    async fn filings_by_hour(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<HourCount>>;
+    /// Filings per user for the hours starting in `[from, to)`.
+    async fn filings_by_user(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<UserFilings>>;
+    /// Category × place pairs filed in `[since, until]` (requests with a
+    /// neighbourhood), busiest first, with how many of them at or after
+    /// `recent`.
+    async fn hotspots(
+        &mut self,
+        units: UnitScope<'_>,
+        since: DateTime<Utc>,
+        recent: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<HotSpot>>;
+    /// Open requests on one of the escalation lists: how many, and the
+    /// first `limit`.
+    async fn escalations(
+        &mut self,
+        kind: Escalation,
+        units: UnitScope<'_>,
+        limit: u32,
+    ) -> Result<(u64, Vec<RequestSummary>)>;
+    /// Calls that ended in `[since, until)`, per extension and user.
+    async fn calls_ended(&mut self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<CallTally>>;
 }
 
 /// A write transaction. Dropping it without `commit` rolls back.

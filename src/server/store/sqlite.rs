@@ -11,13 +11,15 @@ use sqlx::{AssertSqlSafe, Row, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, CITIZEN, NewUser, REQUEST, RequestFilter, Result, Store, StoreTx, TokenInfo, UserRecord, audit_hash,
-    from_millis, to_millis,
+    AuditEntry, CITIZEN, CallRecord, CallTally, Escalation, HourCount, NewUser, REPEAT_CONTACTS, REQUEST,
+    RequestFilter, Result, StatsReader, StatusCount, Store, StoreTx, TokenInfo, UnitScope, UserFilings, UserRecord,
+    audit_hash, from_millis, to_millis,
 };
 use crate::domain::model::{Channel, Priority, RequestType};
 use crate::domain::search::CitizenQuery;
 use crate::domain::status::{Role, Status};
 use crate::domain::text;
+use crate::protocol::stats::{HotSpot, RequestSummary};
 use crate::protocol::{
     Address, Change, Citizen, CitizenHit, Entity, EventKind, Location, Outcome, Request, RequestPage, TimelineEvent,
     UserInfo,
@@ -563,6 +565,24 @@ impl Store for SqliteStore {
         Box::new(tx).commit().await
     }
 
+    async fn stats_reader(&self) -> Result<Box<dyn StatsReader>> {
+        Ok(Box::new(SqliteStats { tx: self.reader.begin().await? }))
+    }
+
+    async fn record_call(&self, c: &CallRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO cti_calls (extension, username, ringing_at, answered_at, ended_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&c.extension)
+        .bind(&c.username)
+        .bind(c.ringing_at.map(to_millis))
+        .bind(c.answered_at.map(to_millis))
+        .bind(to_millis(c.ended_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     async fn verify_audit_chain(&self) -> Result<u64> {
         let rows = sqlx::query(
             "SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY id",
@@ -588,6 +608,286 @@ impl Store for SqliteStore {
             prev = hash;
         }
         Ok(rows.len() as u64)
+    }
+}
+
+// ------------------------------------------------------------------ wallboard
+
+/// Open requests, word for word as in the partial indexes of migration 0002
+/// (SQLite uses a partial index only for a query that repeats its terms).
+const OPEN_SQL: &str = "status IN ('registered', 'forwarded', 'in_progress', 'waiting', 'reopened')";
+/// Open requests whose SLA clock runs (not waiting), likewise.
+const RUNNING_SQL: &str = "status IN ('registered', 'forwarded', 'in_progress', 'reopened')";
+
+const SUMMARY_COLS: &str = "id, tracking_no, unit, category, district, neighbourhood, status, priority, sla_due_at, \
+     created_at, contacts, escalated_at, reopened_at";
+
+const HOUR_MS: i64 = 3_600_000;
+
+fn summary_from_row(row: &SqliteRow) -> Result<RequestSummary> {
+    Ok(RequestSummary {
+        id: parse_uuid(row.try_get("id")?)?,
+        tracking_no: row.try_get("tracking_no")?,
+        unit: row.try_get("unit")?,
+        category: row.try_get("category")?,
+        district: row.try_get("district")?,
+        neighbourhood: row.try_get("neighbourhood")?,
+        status: parse_enum(row.try_get("status")?, Status::parse, "status")?,
+        priority: parse_enum(row.try_get("priority")?, Priority::parse, "priority")?,
+        sla_due_at: from_millis(row.try_get("sla_due_at")?),
+        created_at: from_millis(row.try_get("created_at")?),
+        contacts: row.try_get::<i64, _>("contacts")? as u32,
+        escalated_at: row.try_get::<Option<i64>, _>("escalated_at")?.map(from_millis),
+        reopened_at: row.try_get::<Option<i64>, _>("reopened_at")?.map(from_millis),
+    })
+}
+
+/// ` AND unit IN (...)` for a unit scope (nothing for every unit).
+fn push_units(qb: &mut sqlx::QueryBuilder<Sqlite>, units: UnitScope<'_>) {
+    if let Some(units) = units {
+        qb.push(" AND unit IN (");
+        let mut sep = qb.separated(", ");
+        for u in units {
+            sep.push_bind(u.clone());
+        }
+        qb.push(")");
+    }
+}
+
+/// The first hour key (`ms / HOUR_MS`) starting at or after `t`.
+fn hour_key_from(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    to_millis(t).div_euclid(HOUR_MS) + i64::from(to_millis(t).rem_euclid(HOUR_MS) != 0)
+}
+
+/// One read transaction: the counters and the indexes agree.
+pub struct SqliteStats {
+    tx: Transaction<'static, Sqlite>,
+}
+
+#[async_trait]
+impl StatsReader for SqliteStats {
+    async fn status_counts(&mut self, units: UnitScope<'_>) -> Result<Vec<StatusCount>> {
+        if units.is_some_and(|u| u.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new("SELECT unit, status, n FROM request_counts WHERE n > 0");
+        push_units(&mut qb, units);
+        let rows: Vec<(String, String, i64)> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+        rows.into_iter()
+            .map(|(unit, status, n)| {
+                Ok(StatusCount { unit, status: parse_enum(&status, Status::parse, "status")?, n: n as u64 })
+            })
+            .collect()
+    }
+
+    async fn running_due_counts(
+        &mut self,
+        units: UnitScope<'_>,
+        after: chrono::DateTime<chrono::Utc>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<(String, u64)>> {
+        if units.is_some_and(|u| u.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let index = if units.is_some() { "requests_running_unit_due" } else { "requests_running_due" };
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(format!(
+            "SELECT unit, count(*) FROM requests INDEXED BY {index} WHERE {RUNNING_SQL} AND sla_due_at > "
+        ));
+        qb.push_bind(to_millis(after));
+        if let Some(until) = until {
+            qb.push(" AND sla_due_at <= ").push_bind(to_millis(until));
+        }
+        push_units(&mut qb, units);
+        qb.push(" GROUP BY unit");
+        let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+        Ok(rows.into_iter().map(|(u, n)| (u, n as u64)).collect())
+    }
+
+    async fn running_due_list(
+        &mut self,
+        units: UnitScope<'_>,
+        after: Option<chrono::DateTime<chrono::Utc>>,
+        until: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<RequestSummary>> {
+        if units.is_some_and(|u| u.is_empty()) || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let index = if units.is_some() { "requests_running_unit_due" } else { "requests_running_due" };
+        // Pick the rows from the (covering) index first, then read only those.
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {SUMMARY_COLS} FROM requests WHERE rowid IN (SELECT rowid FROM requests INDEXED BY {index} \
+             WHERE {RUNNING_SQL} AND sla_due_at <= "
+        ));
+        qb.push_bind(to_millis(until));
+        if let Some(after) = after {
+            qb.push(" AND sla_due_at > ").push_bind(to_millis(after));
+        }
+        push_units(&mut qb, units);
+        qb.push(" ORDER BY sla_due_at, rowid LIMIT ").push_bind(i64::from(limit));
+        qb.push(") ORDER BY sla_due_at, rowid");
+        let rows = qb.build().fetch_all(&mut *self.tx).await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    async fn open_filed_counts(
+        &mut self,
+        units: UnitScope<'_>,
+        bounds: &[chrono::DateTime<chrono::Utc>],
+    ) -> Result<Vec<(String, usize, u64)>> {
+        let Some(oldest) = bounds.last() else { return Ok(Vec::new()) };
+        if units.is_some_and(|u| u.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new("SELECT unit, CASE");
+        for (i, b) in bounds.iter().enumerate() {
+            qb.push(" WHEN created_at >= ").push_bind(to_millis(*b)).push(format!(" THEN {i}"));
+        }
+        qb.push(format!(
+            " END AS bucket, count(*) FROM requests INDEXED BY requests_open_created WHERE {OPEN_SQL} AND created_at >= "
+        ));
+        qb.push_bind(to_millis(*oldest));
+        push_units(&mut qb, units);
+        qb.push(" GROUP BY unit, bucket");
+        let rows: Vec<(String, i64, i64)> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+        Ok(rows.into_iter().map(|(u, b, n)| (u, b as usize, n as u64)).collect())
+    }
+
+    async fn filings_by_hour(
+        &mut self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<HourCount>> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT hour, channel, sum(n) FROM request_intake WHERE hour >= ? AND hour < ? \
+             GROUP BY hour, channel HAVING sum(n) > 0",
+        )
+        .bind(hour_key_from(from))
+        .bind(hour_key_from(to))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(hour, channel, n)| HourCount { hour: from_millis(hour * HOUR_MS), channel, n: n as u64 })
+            .collect())
+    }
+
+    async fn filings_by_user(
+        &mut self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<UserFilings>> {
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT created_by, sum(n), sum(calls), sum(call_seconds) FROM request_intake \
+             WHERE hour >= ? AND hour < ? GROUP BY created_by HAVING sum(n) > 0",
+        )
+        .bind(hour_key_from(from))
+        .bind(hour_key_from(to))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.into_iter()
+            .map(|(user, n, calls, secs)| {
+                Ok(UserFilings {
+                    user_id: parse_uuid(&user)?,
+                    n: n as u64,
+                    calls: calls as u64,
+                    call_seconds: secs as u64,
+                })
+            })
+            .collect()
+    }
+
+    async fn hotspots(
+        &mut self,
+        units: UnitScope<'_>,
+        since: chrono::DateTime<chrono::Utc>,
+        recent: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<HotSpot>> {
+        if units.is_some_and(|u| u.is_empty()) || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(
+            "SELECT category, district, neighbourhood, count(*) AS n, sum(created_at >= ",
+        );
+        qb.push_bind(to_millis(recent));
+        qb.push(") AS recent FROM requests INDEXED BY requests_created WHERE created_at >= ");
+        qb.push_bind(to_millis(since));
+        qb.push(" AND created_at <= ").push_bind(to_millis(until));
+        qb.push(" AND neighbourhood IS NOT NULL AND district IS NOT NULL");
+        push_units(&mut qb, units);
+        qb.push(
+            " GROUP BY category, district, neighbourhood \
+             ORDER BY n DESC, recent DESC, category, district, neighbourhood LIMIT ",
+        );
+        qb.push_bind(i64::from(limit));
+        let rows: Vec<(String, String, String, i64, i64)> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(category, district, neighbourhood, n, recent)| HotSpot {
+                category,
+                district,
+                neighbourhood,
+                count: n as u64,
+                last_hour: recent as u64,
+            })
+            .collect())
+    }
+
+    async fn escalations(
+        &mut self,
+        kind: Escalation,
+        units: UnitScope<'_>,
+        limit: u32,
+    ) -> Result<(u64, Vec<RequestSummary>)> {
+        if units.is_some_and(|u| u.is_empty()) {
+            return Ok((0, Vec::new()));
+        }
+        let (index, term, order) = match kind {
+            Escalation::Bounced => ("requests_open_escalated", "escalated_at IS NOT NULL", "escalated_at DESC"),
+            Escalation::Reopened => ("requests_open_reopened", "reopened_at IS NOT NULL", "reopened_at DESC"),
+            Escalation::RepeatContacts => ("requests_open_contacts", "contacts >= 3", "contacts DESC"),
+        };
+        debug_assert_eq!(REPEAT_CONTACTS, 3, "the partial index requests_open_contacts says contacts >= 3");
+        let from = format!(" FROM requests INDEXED BY {index} WHERE {term} AND {OPEN_SQL}");
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(format!("SELECT count(*){from}"));
+        push_units(&mut qb, units);
+        let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await?;
+        if limit == 0 || total == 0 {
+            return Ok((total as u64, Vec::new()));
+        }
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLS}{from}"));
+        push_units(&mut qb, units);
+        qb.push(format!(" ORDER BY {order}, rowid DESC LIMIT ")).push_bind(i64::from(limit));
+        let rows = qb.build().fetch_all(&mut *self.tx).await?;
+        Ok((total as u64, rows.iter().map(summary_from_row).collect::<Result<Vec<_>>>()?))
+    }
+
+    async fn calls_ended(
+        &mut self,
+        since: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<CallTally>> {
+        let rows: Vec<(String, Option<String>, i64, i64, i64)> = sqlx::query_as(
+            "SELECT extension, username, count(answered_at), count(*) - count(answered_at), \
+             coalesce(sum(ended_at - answered_at), 0) FROM cti_calls WHERE ended_at >= ? AND ended_at < ? \
+             GROUP BY extension, username",
+        )
+        .bind(to_millis(since))
+        .bind(to_millis(until))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(extension, username, answered, missed, talk_ms)| CallTally {
+                extension,
+                username,
+                answered: answered as u64,
+                missed: missed as u64,
+                talk_seconds: (talk_ms.max(0) / 1000) as u64,
+            })
+            .collect())
     }
 }
 
@@ -742,11 +1042,24 @@ impl StoreTx for SqliteTx {
     async fn put_request(&mut self, r: &Request) -> Result<()> {
         let loc = r.location.as_ref();
         let search_key = text::fold(&format!("{} {}", r.tracking_no, r.description));
+        // An upsert, not INSERT OR REPLACE: a changed row is updated in
+        // place (same rowid), so the wallboard's triggers see an UPDATE
+        // rather than a silent delete and a fresh insert.
         sqlx::query(
-            "INSERT OR REPLACE INTO requests (id, tracking_no, kind, channel, category, unit, status, priority, \
+            "INSERT INTO requests (id, tracking_no, kind, channel, category, unit, status, priority, \
              district, neighbourhood, address, lat, lon, description, search_key, citizen_id, created_by, \
              assigned_to, duplicate_of, co_reporters, sla_due_at, paused_at, contacts, call_seconds, created_at, \
-             updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET tracking_no = excluded.tracking_no, kind = excluded.kind, \
+             channel = excluded.channel, category = excluded.category, unit = excluded.unit, \
+             status = excluded.status, priority = excluded.priority, district = excluded.district, \
+             neighbourhood = excluded.neighbourhood, address = excluded.address, lat = excluded.lat, \
+             lon = excluded.lon, description = excluded.description, search_key = excluded.search_key, \
+             citizen_id = excluded.citizen_id, created_by = excluded.created_by, \
+             assigned_to = excluded.assigned_to, duplicate_of = excluded.duplicate_of, \
+             co_reporters = excluded.co_reporters, sla_due_at = excluded.sla_due_at, \
+             paused_at = excluded.paused_at, contacts = excluded.contacts, call_seconds = excluded.call_seconds, \
+             created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version",
         )
         .bind(r.id.to_string())
         .bind(&r.tracking_no)
@@ -863,5 +1176,28 @@ impl StoreTx for SqliteTx {
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The status lists of the wallboard queries name the domain's open and
+    /// running statuses, and appear word for word in the partial indexes.
+    #[test]
+    fn wallboard_status_lists_match_the_domain_and_the_indexes() {
+        let list = |sql: &str| -> Vec<Status> {
+            let inner = sql.trim_start_matches("status IN (").trim_end_matches(')');
+            inner.split(", ").map(|s| Status::parse(s.trim_matches('\'')).expect("a status")).collect()
+        };
+        let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+        let running: Vec<Status> = Status::ALL.into_iter().filter(|s| s.sla_clock_runs()).collect();
+        assert_eq!(list(OPEN_SQL), open);
+        assert_eq!(list(RUNNING_SQL), running);
+        let migration = include_str!("../../../migrations/sqlite/0002_wallboard.sql");
+        assert_eq!(migration.matches(&format!("WHERE {RUNNING_SQL}")).count(), 2);
+        assert_eq!(migration.matches(&format!("AND {OPEN_SQL}")).count(), 3);
+        assert_eq!(migration.matches(&format!("WHERE {OPEN_SQL}")).count(), 1);
     }
 }
