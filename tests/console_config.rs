@@ -38,7 +38,7 @@ const CASES: &[(&str, &[&str])] = &[
     (
         "keymap_unknown_pane.toml",
         &[
-            "keymap.toml:3: unknown pane `queue.details`; known: call.search, call.history, call.form, call.nearby, queue.list, queue.detail, queue.timeline, wallboard.units, wallboard.breaches, wallboard.activity, intake.list, intake.preview, help.keys",
+            "keymap.toml:3: unknown pane `queue.details`; known: call.search, call.history, call.form, call.nearby, queue.list, queue.detail, queue.timeline, wallboard.units, wallboard.sla, wallboard.intake, wallboard.aging, wallboard.agents, wallboard.hotspots, wallboard.escalations, intake.list, intake.preview, help.keys",
         ],
     ),
     (

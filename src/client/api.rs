@@ -116,6 +116,11 @@ impl ApiClient {
         self.send(self.http.get(self.url("/auth/me"))).await
     }
 
+    /// Every wallboard pane at once (shift leads, admins).
+    pub async fn wallboard(&self) -> Result<crate::protocol::stats::Wallboard, ApiError> {
+        self.send(self.http.get(self.url("/stats/wallboard"))).await
+    }
+
     pub async fn health(&self) -> Result<Health, ApiError> {
         self.send(self.http.get(self.url("/health")).timeout(Duration::from_secs(3))).await
     }

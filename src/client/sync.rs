@@ -49,8 +49,9 @@ pub struct SyncEngine {
     device_id: Uuid,
     status: watch::Sender<SyncStatus>,
     nudge: Arc<Notify>,
-    /// Screen pops for this user's extension, from the event stream.
-    pops: broadcast::Sender<ServerEvent>,
+    /// Screen pops for this user's extension and wallboard `stats` events,
+    /// from the event stream.
+    events: broadcast::Sender<ServerEvent>,
     /// How much request history a fresh console loads.
     pub snapshot_months: u32,
     /// Changes per pull request.
@@ -63,8 +64,9 @@ pub struct SyncEngine {
 pub struct SyncHandle {
     pub nudge: Arc<Notify>,
     pub status: watch::Receiver<SyncStatus>,
-    /// Subscribe for screen pops (calls ringing at this user's extension).
-    pub pops: broadcast::Sender<ServerEvent>,
+    /// Subscribe for screen pops (calls ringing at this user's extension)
+    /// and `stats` events (wallboard figures changed).
+    pub events: broadcast::Sender<ServerEvent>,
 }
 
 impl SyncHandle {
@@ -85,14 +87,14 @@ impl SyncEngine {
             device_id,
             status,
             nudge: Arc::new(Notify::new()),
-            pops: broadcast::channel(16).0,
+            events: broadcast::channel(16).0,
             snapshot_months: 6,
             pull_page: PULL_PAGE,
         })
     }
 
     pub fn handle(&self) -> SyncHandle {
-        SyncHandle { nudge: self.nudge.clone(), status: self.status.subscribe(), pops: self.pops.clone() }
+        SyncHandle { nudge: self.nudge.clone(), status: self.status.subscribe(), events: self.events.clone() }
     }
 
     /// One round: top up tracking serials, push everything pushable, pull
@@ -204,9 +206,9 @@ impl SyncEngine {
 
     /// Listens to the server's event stream and nudges a sync on every
     /// change, so new and changed requests appear within a second; screen
-    /// pops go to `pops`. Reconnects with backoff; returns only when the
+    /// pops and stats events go to `events`. Reconnects with backoff; returns only when the
     /// token is refused.
-    pub async fn listen(api: ApiClient, nudge: Arc<Notify>, pops: broadcast::Sender<ServerEvent>) {
+    pub async fn listen(api: ApiClient, nudge: Arc<Notify>, events: broadcast::Sender<ServerEvent>) {
         use futures::StreamExt;
         let mut failures = 0u32;
         loop {
@@ -216,7 +218,7 @@ impl SyncEngine {
                     nudge.notify_one(); // catch up on what happened while away
                     let mut stream = res.bytes_stream();
                     let mut line = Vec::new();
-                    let mut popping = false;
+                    let mut forward = false;
                     while let Some(Ok(chunk)) = stream.next().await {
                         for b in chunk {
                             if b != b'\n' {
@@ -226,13 +228,15 @@ impl SyncEngine {
                             if line.starts_with(b"event: change") || line.starts_with(b"event:change") {
                                 nudge.notify_one();
                             } else if line.starts_with(b"event:") {
-                                popping = line.ends_with(b"screen_pop");
-                            } else if popping && let Some(data) = line.strip_prefix(b"data:") {
-                                if let Ok(pop @ ServerEvent::ScreenPop { .. }) = serde_json::from_slice(data) {
-                                    let _ = pops.send(pop); // nobody listening: no console
+                                forward = line.ends_with(b"screen_pop") || line.ends_with(b"stats");
+                            } else if forward && let Some(data) = line.strip_prefix(b"data:") {
+                                if let Ok(event) = serde_json::from_slice::<ServerEvent>(data)
+                                    && !matches!(event, ServerEvent::Change { .. })
+                                {
+                                    let _ = events.send(event); // nobody listening: no console
                                 }
                             } else if line.is_empty() {
-                                popping = false;
+                                forward = false;
                             }
                             line.clear();
                         }
@@ -248,7 +252,7 @@ impl SyncEngine {
 
     /// Runs until the task is dropped, with an event listener beside it.
     pub async fn run(self) {
-        let listener = tokio::spawn(Self::listen(self.api.clone(), self.nudge.clone(), self.pops.clone()));
+        let listener = tokio::spawn(Self::listen(self.api.clone(), self.nudge.clone(), self.events.clone()));
         self.run_loop().await;
         listener.abort();
     }

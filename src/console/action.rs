@@ -171,6 +171,10 @@ pub enum Msg {
     Detail(Option<Box<super::queue::Detail>>),
     /// Queue actions saved: how many, and those refused (tracking no, why).
     QueueActed { done: usize, failed: Vec<(String, String)> },
+    /// The server says wallboard figures changed.
+    StatsChanged,
+    /// The wallboard's figures, or why they could not be fetched.
+    Wallboard(Result<Box<crate::protocol::stats::Wallboard>, String>),
 }
 
 /// An outbox item as the outbox view lists it.

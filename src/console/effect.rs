@@ -42,6 +42,8 @@ pub enum Effect {
     LoadDetail(Uuid),
     /// Actions on requests (one or a bulk), each saved with its outbox row.
     QueueAct(Vec<(Uuid, Op)>),
+    /// Fetch every wallboard pane from the server.
+    LoadWallboard,
 }
 
 impl fmt::Debug for Effect {
@@ -69,6 +71,7 @@ impl fmt::Debug for Effect {
             Effect::LoadQueue { units } => f.debug_struct("LoadQueue").field("units", units).finish(),
             Effect::LoadDetail(id) => f.debug_tuple("LoadDetail").field(id).finish(),
             Effect::QueueAct(ops) => f.debug_tuple("QueueAct").field(&ops.len()).finish(),
+            Effect::LoadWallboard => f.write_str("LoadWallboard"),
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod ui;
 pub mod update;
 pub mod update_call;
 pub mod update_queue;
+pub mod wallboard;
 
 use std::time::{Duration, Instant};
 

@@ -62,7 +62,9 @@ impl Screen {
         match self {
             Screen::Call => &[CallSearch, CallHistory, CallForm, CallNearby],
             Screen::Queue => &[QueueList, QueueDetail, QueueTimeline],
-            Screen::Wallboard => &[WallUnits, WallBreaches, WallActivity],
+            Screen::Wallboard => {
+                &[WallUnits, WallSla, WallIntake, WallAging, WallAgents, WallHotspots, WallEscalations]
+            }
             Screen::Intake => &[IntakeList, IntakePreview],
             Screen::Help => &[HelpKeys],
         }
@@ -108,8 +110,12 @@ panes! {
     QueueDetail = "queue.detail", PaneQueueDetail, EmptyQueueDetail;
     QueueTimeline = "queue.timeline", PaneQueueTimeline, EmptyQueueTimeline;
     WallUnits = "wallboard.units", PaneWallUnits, EmptyWallUnits;
-    WallBreaches = "wallboard.breaches", PaneWallBreaches, EmptyWallBreaches;
-    WallActivity = "wallboard.activity", PaneWallActivity, EmptyWallActivity;
+    WallSla = "wallboard.sla", PaneWallBreaches, EmptyWallBreaches;
+    WallIntake = "wallboard.intake", PaneWallIntake, EmptyWallData;
+    WallAging = "wallboard.aging", PaneWallAging, EmptyWallData;
+    WallAgents = "wallboard.agents", PaneWallAgents, EmptyWallData;
+    WallHotspots = "wallboard.hotspots", PaneWallHotspots, EmptyWallData;
+    WallEscalations = "wallboard.escalations", PaneWallEscalations, EmptyWallEscalations;
     IntakeList = "intake.list", PaneIntakeList, EmptyIntakeList;
     IntakePreview = "intake.preview", PaneIntakePreview, EmptyIntakePreview;
     HelpKeys = "help.keys", PaneHelpKeys, HelpIntro;

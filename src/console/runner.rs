@@ -115,7 +115,7 @@ impl TaskRunner {
         };
         let handle = engine.handle();
         tokio::spawn(engine.run());
-        self.forward_pops(&handle);
+        self.forward_events(&handle);
         let mut status = handle.status.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
@@ -130,25 +130,43 @@ impl TaskRunner {
     }
 
     /// Screen pops from the event stream become messages, with the caller
-    /// looked up in the cache.
-    fn forward_pops(&self, handle: &SyncHandle) {
-        let mut pops = handle.pops.subscribe();
+    /// looked up in the cache; stats events tell the wallboard to refetch.
+    fn forward_events(&self, handle: &SyncHandle) {
+        let mut events = handle.events.subscribe();
         let this = self.clone();
         tokio::spawn(async move {
             loop {
-                let pop = match pops.recv().await {
-                    Ok(p) => p,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                let event = match events.recv().await {
+                    Ok(e) => e,
+                    // Missed some: a refetch covers any stats event lost.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        this.send(Msg::StatsChanged);
+                        continue;
+                    }
                     Err(_) => break,
                 };
-                let ServerEvent::ScreenPop { ani, event, citizen_id, line, .. } = pop else { continue };
-                let citizen = match (citizen_id, this.cache().await) {
-                    (Some(id), Some(cache)) => cache.citizen(id).await.ok().flatten(),
-                    _ => None,
-                };
-                this.send(Msg::ScreenPop(ScreenPop { ani, event, citizen, line }));
+                match event {
+                    ServerEvent::ScreenPop { ani, event, citizen_id, line, .. } => {
+                        let citizen = match (citizen_id, this.cache().await) {
+                            (Some(id), Some(cache)) => cache.citizen(id).await.ok().flatten(),
+                            _ => None,
+                        };
+                        this.send(Msg::ScreenPop(ScreenPop { ani, event, citizen, line }));
+                    }
+                    ServerEvent::Stats { .. } => this.send(Msg::StatsChanged),
+                    ServerEvent::Change { .. } => {}
+                }
             }
         });
+    }
+
+    async fn load_wallboard(&self) {
+        let client = self.shared.client.lock().await.clone();
+        let msg = match client {
+            Some(c) => Msg::Wallboard(c.wallboard().await.map(Box::new).map_err(|e| e.to_string())),
+            None => Msg::Wallboard(Err("not connected".into())),
+        };
+        self.send(msg);
     }
 
     async fn cache(&self) -> Option<Arc<Cache>> {
@@ -375,6 +393,7 @@ impl EffectRunner for TaskRunner {
                 Effect::Connect => this.connect().await,
                 Effect::Login { username, password } => this.login_effect(username, password).await,
                 Effect::CheckHealth => this.check_health().await,
+                Effect::LoadWallboard => this.load_wallboard().await,
                 cache_effect => this.cache_effect(cache_effect).await,
             }
         });

@@ -42,6 +42,8 @@ pub struct State {
     pub call: CallState,
     /// The Queue screen.
     pub queue: super::queue::QueueState,
+    /// The Wallboard screen.
+    pub wallboard: super::wallboard::WallboardState,
     pub now: DateTime<FixedOffset>,
     /// Lines scrolled on the help screen.
     pub help_scroll: u16,
@@ -249,6 +251,7 @@ impl State {
             call_started: None,
             call: CallState::default(),
             queue: Default::default(),
+            wallboard: Default::default(),
             now: init.now,
             help_scroll: 0,
             notice: init.notice,

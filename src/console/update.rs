@@ -13,7 +13,7 @@ use super::state::{
     HEALTH_EVERY_SECS, LinkStatus, LoginField, LoginForm, Modal, Notice, NoticeLevel, OutboxView, Palette, Phase,
     State, role_screen,
 };
-use super::{update_call, update_queue};
+use super::{update_call, update_queue, wallboard};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -25,6 +25,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Nearby { .. }
         | Msg::ScreenPop(_)) => update_call::on_msg(state, m),
         m @ (Msg::Queue(_) | Msg::Detail(_) | Msg::QueueActed { .. }) => update_queue::on_msg(state, m),
+        m @ (Msg::StatsChanged | Msg::Wallboard(_)) => wallboard::on_msg(state, m),
         Msg::Outbox(result) => {
             if let Some(Modal::Outbox(view)) = &mut state.modal {
                 view.loading = false;
@@ -97,7 +98,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             set_link(state, LinkStatus::Online);
             state.dirty = true;
-            update_queue::signed_in(state)
+            let mut effects = update_queue::signed_in(state);
+            effects.extend(wallboard::shown(state));
+            effects
         }
         Msg::NeedLogin { username } => {
             state.session.phase = Phase::SignedOut;
@@ -147,7 +150,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
             }
             state.dirty = true;
-            update_queue::signed_in(state)
+            let mut effects = update_queue::signed_in(state);
+            effects.extend(wallboard::shown(state));
+            effects
         }
         Msg::Sync(s) => {
             // The sync engine knows best whether the server answers.
@@ -167,6 +172,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             let mut effects = update_call::after_sync(state);
             effects.extend(update_queue::after_sync(state));
+            effects.extend(wallboard::after_sync(state));
             if matches!(state.modal, Some(Modal::Outbox(_))) {
                 effects.push(Effect::LoadOutbox);
             }
@@ -351,7 +357,8 @@ fn after_edit(state: &mut State) -> Vec<Effect> {
 }
 
 fn goto(state: &mut State, screen: Screen) {
-    if matches!(state.modal, Some(Modal::Login(_))) {
+    // A login hides the screens; a wall display (`--wallboard`) stays put.
+    if matches!(state.modal, Some(Modal::Login(_))) || state.pinned_screen.is_some_and(|p| p != screen) {
         return;
     }
     state.modal = None;
@@ -382,6 +389,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         && let Some(effects) = update_queue::on_action(state, action)
     {
         return effects;
+    } else if state.screen == Screen::Wallboard
+        && state.session.phase == Phase::SignedIn
+        && let Some(effects) = wallboard::on_action(state, action)
+    {
+        return effects;
     }
     match action {
         Action::Quit => {
@@ -399,7 +411,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             goto(state, Screen::Queue);
             return update_queue::shown(state);
         }
-        Action::GotoWallboard => goto(state, Screen::Wallboard),
+        Action::GotoWallboard => {
+            goto(state, Screen::Wallboard);
+            return wallboard::shown(state);
+        }
         Action::GotoIntake => goto(state, Screen::Intake),
         Action::GotoHelp => goto(state, Screen::Help),
         Action::OpenPalette => {
