@@ -119,9 +119,13 @@ fn start_console(tmux: &Tmux, dir: &Path, base: &str) {
 
 /// The console in tmux session `session`, signed in as `user` and synced.
 fn start_console_as(tmux: &Tmux, session: &str, dir: &Path, base: &str, user: &str, status: &str) {
+    start_console_with(tmux, session, dir, base, user, status, "");
+}
+
+fn start_console_with(tmux: &Tmux, session: &str, dir: &Path, base: &str, user: &str, status: &str, flags: &str) {
     let command = format!(
         "env NO_COLOR=1 TERM=xterm-256color BEYAZMASA_CONFIG_DIR='{config}' BEYAZMASA_DATA_DIR='{data}' \
-         '{bin}' --server '{base}'; sleep 60",
+         '{bin}' --server '{base}' {flags}; sleep 60",
         config = dir.join(session).join("config").display(),
         data = dir.join(session).join("data").display(),
         bin = env!("CARGO_BIN_EXE_beyazmasa"),
@@ -312,4 +316,48 @@ fn a_park_request_reaches_the_unit_live_and_the_reply_reaches_the_agent() {
     tmux.wait_for("the agent's history: resolved, with the reply", Duration::from_secs(15), |s| {
         s.lines().any(|l| l.contains(&tracking) && l.contains("Sonuçlandı")) && s.contains(&first_words)
     });
+}
+
+/// The counts of a unit's row on the wallboard: new, open, in progress,
+/// waiting, overdue, due within 2 h.
+fn unit_row(screen: &str, unit: &str) -> Option<Vec<u64>> {
+    let line = screen.lines().find(|l| l.trim_start_matches(['┃', '│', ' ']).starts_with(&format!("{unit} ")))?;
+    let cells: Vec<u64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    (cells.len() >= 6).then(|| cells[..6].to_vec())
+}
+
+/// Issue 7 end to end: a wall display runs; requests filed and resolved
+/// through the API change its counts with no key pressed.
+#[test]
+fn the_wallboard_follows_filings_and_resolutions_live() {
+    require_tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let agent = Api::login(&server, "agent");
+    let tmux = Tmux::new(&format!("beyazmasa-board-{}", std::process::id()));
+    start_console_with(&tmux, "board", dir.path(), &server.base(), "lead", "lead · Vardiya amiri", "--wallboard");
+    tmux.wait_for("the live board", Duration::from_secs(15), |s| s.contains("● canlı") && s.contains("Toplam"));
+    assert_eq!(unit_row(&tmux.capture(false), "GASKI"), None, "no GASKİ request yet");
+
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (status, r) = agent.post(
+            "/requests",
+            json!({"type": "complaint", "channel": "line185", "category": "SU_KESINTISI",
+                   "description": format!("Karataş'ta su yok {i}"),
+                   "location": {"district": "SAHINBEY", "neighbourhood": "Karataş"}}),
+        );
+        assert_eq!(status, 201, "{r}");
+        ids.push(r["id"].as_str().unwrap().to_string());
+    }
+    let screen = tmux.wait_for("three new GASKİ requests on the board", Duration::from_secs(10), |s| {
+        unit_row(s, "GASKI").is_some_and(|c| c[0] == 3 && c[1] == 3)
+    });
+    assert!(screen.contains("Karataş"), "the hot spot shows: {screen}");
+
+    let gaski = Api::login(&server, "gaski");
+    let (status, r) =
+        gaski.post(&format!("/requests/{}/actions", ids[0]), json!({"action": "resolve", "reply": "Su verildi."}));
+    assert_eq!(status, 200, "{r}");
+    tmux.wait_for("one resolved", Duration::from_secs(10), |s| unit_row(s, "GASKI").is_some_and(|c| c[1] == 2));
 }
