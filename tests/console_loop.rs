@@ -59,7 +59,7 @@ async fn drive(state: &mut State, events: Vec<Event>, size: (u16, u16)) -> (Term
 async fn every_screen_is_one_key_away_and_quit_quits() {
     let steps = [
         (KeyCode::F(3), Screen::Queue, "Birim kuyruğu"),
-        (KeyCode::F(4), Screen::Wallboard, "SLA ihlalleri"),
+        (KeyCode::F(4), Screen::Wallboard, "Birim kuyrukları"),
         (KeyCode::F(5), Screen::Intake, "Bekleyen kayıtlar"),
         (KeyCode::F(1), Screen::Help, "Kısayollar"),
         (KeyCode::F(2), Screen::Call, "Arayan"),

@@ -60,7 +60,7 @@ fn console_end_to_end_in_tmux() {
 
     for (key, title) in [
         ("F3", "Birim kuyruğu"),
-        ("F4", "SLA ihlalleri"),
+        ("F4", "Birim kuyrukları"),
         ("F5", "Bekleyen kayıtlar"),
         ("F1", "Kullanıcı tuş haritası"),
         ("F2", "Geçmiş başvurular"),
@@ -131,6 +131,10 @@ fn sigterm_restores_the_terminal_and_as_picks_the_role() {
     assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
     tmux.wait_for("the wallboard, signed in as the lead", Duration::from_secs(60), |s| {
         s.contains("Unit queues") && s.contains("lead · Shift lead") && s.contains("● Online")
+    });
+    // Settled: the first sync (the lead's snapshot) done and the board live.
+    tmux.wait_for("the first sync and live figures", Duration::from_secs(60), |s| {
+        s.contains("● live") && s.contains("Last sync") && !s.contains("Last sync never")
     });
     let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
 

@@ -45,7 +45,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (text, token) = match (&stamp, w.is_live(state.link.status)) {
         (Some(t), true) => (lang.f(Text::WallLive, &[t]), Token::StatusOnline),
         (Some(t), false) => (lang.f(Text::WallStale, &[t]), Token::SlaBreached),
-        (None, _) => (lang.t(Text::WallWaiting).to_string(), Token::TextDim),
+        (None, _) => match &w.error {
+            Some(e) => (clean(e).into_owned(), Token::Error),
+            None => (lang.t(Text::WallWaiting).to_string(), Token::TextDim),
+        },
     };
     frame.render_widget(Paragraph::new(format!(" {text}")).style(theme.style(token)), head);
 
