@@ -309,7 +309,8 @@ pub async fn generate(
             // How far along the life cycle a request of this age usually is.
             let stage = {
                 let x: f64 = rng.random::<f64>();
-                let done_prob = (age_days / 10.0).min(0.97);
+                // Most requests close within days; a small backlog stays.
+                let done_prob = (1.0 - (-age_days / 4.0).exp()).min(0.995);
                 if x < done_prob { 4 + rng.random_range(0..3) } else { rng.random_range(1..4) }
             };
             let rep = unit.to_lowercase();
