@@ -6,7 +6,7 @@
 mod console_support;
 
 use beyazmasa::client::cache::Badge;
-use beyazmasa::console::action::{Action, Msg, ScreenPop};
+use beyazmasa::console::action::{Action, CacheError, Msg, ScreenPop};
 use beyazmasa::console::call::{ActPurpose, Caller, FormError, FormField, NewCallerError, NewCallerField};
 use beyazmasa::console::effect::Effect;
 use beyazmasa::console::nav::Pane;
@@ -252,11 +252,31 @@ fn a_failed_submit_keeps_everything_typed() {
     alt(&mut state, '1');
     let effects = ctrl(&mut state, 's');
     assert!(matches!(effects.as_slice(), [Effect::FileRequest(_)]));
-    update(&mut state, Msg::Filed(Err("database or disk is full".into())));
+    update(&mut state, Msg::Filed(Err("database is locked".into())));
     assert!(!state.call.busy);
     assert_eq!(state.call.form.description.text(), "Çöp toplanmadı");
     let text = screen_text(&draw(&state, 120, 40));
-    assert!(text.contains("Kaydedilemedi: database or disk is full"), "{text}");
+    assert!(text.contains("Kaydedilemedi: database is locked"), "{text}");
+}
+
+/// A full disk is said plainly, in the console's language, and what was
+/// typed stays for the next try.
+#[test]
+fn a_full_disk_is_said_plainly_and_the_form_kept() {
+    let mut state = with_caller();
+    type_text(&mut state, "Çöp toplanmadı");
+    alt(&mut state, '1');
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(effects.as_slice(), [Effect::FileRequest(_)]));
+    update(&mut state, Msg::Filed(Err(CacheError::DiskFull)));
+    assert_eq!(state.call.error.as_deref(), Some("disk dolu; yer açıp yeniden deneyin"));
+    assert_eq!(state.call.form.description.text(), "Çöp toplanmadı");
+    let text = screen_text(&draw(&state, 160, 40));
+    assert!(text.contains("Kaydedilemedi: disk dolu; yer açıp yeniden deneyin"), "{text}");
+    // And the next try goes out with the same content.
+    let effects = ctrl(&mut state, 's');
+    let [Effect::FileRequest(new)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(new.description.starts_with("Çöp toplanmadı"));
 }
 
 #[test]

@@ -65,6 +65,9 @@ fn run_child(
             ["CONTACT", id] => {
                 d.contacted.insert(id.to_string());
             }
+            // The restart checks the whole file (the kill left its log):
+            // a kill must never leave a file that looks damaged.
+            ["RECOVERED", ..] => panic!("a killed console's cache was taken for damaged: {l}"),
             _ => last = l.clone(),
         }
     }

@@ -4,12 +4,15 @@
 //! cursor.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, Connection as _, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use super::overlay::{self, OverlayCtx};
@@ -23,6 +26,9 @@ use crate::protocol::{
     Action, Change, Citizen, CitizenHit, CitizenPatch, Entity, Mutation, MutationOp, MutationResult, NewCitizen,
     NewRequest, Outcome, Request, SerialBlock,
 };
+
+mod recovery;
+pub use recovery::{CHECK_BUDGET, Recovery};
 
 pub type Result<T> = anyhow::Result<T>;
 
@@ -129,6 +135,9 @@ pub struct LocalUser {
 
 pub struct Cache {
     pool: SqlitePool,
+    /// The page cap of [`Cache::set_max_pages_for_tests`] (0: none), kept
+    /// for connections opened later.
+    page_cap: Arc<AtomicU64>,
     path: PathBuf,
     taxonomy: Taxonomy,
     gazetteer: &'static Gazetteer,
@@ -145,6 +154,63 @@ pub fn fault_point(name: &str) {
     }
 }
 
+/// A local change refused because the disk (or the cache file's page limit)
+/// is full. Nothing of the change was written; everything saved before is
+/// still there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiskFull;
+
+impl std::fmt::Display for DiskFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("disk full: not saved; free space and try again")
+    }
+}
+
+impl std::error::Error for DiskFull {}
+
+/// SQLite's primary result codes this module tells apart.
+const SQLITE_CORRUPT: i32 = 11;
+const SQLITE_FULL: i32 = 13;
+const SQLITE_NOTADB: i32 = 26;
+
+/// The SQLite result code (primary, without the extended bits) behind an
+/// error, if SQLite gave one.
+fn sqlite_code(e: &anyhow::Error) -> Option<i32> {
+    e.chain().find_map(|cause| match cause.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Database(d)) => d.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff),
+        _ => None,
+    })
+}
+
+/// Whether `e` says the disk is full: SQLite's `SQLITE_FULL` (which the
+/// unix VFS also returns for `ENOSPC`), an I/O "no space" error, or
+/// [`DiskFull`] itself.
+pub fn is_disk_full(e: &anyhow::Error) -> bool {
+    sqlite_code(e) == Some(SQLITE_FULL)
+        || e.chain().any(|c| {
+            c.is::<DiskFull>()
+                || c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull)
+        })
+}
+
+/// Whether `e` says the cache file is damaged: SQLite found it corrupt or
+/// not a database, or a check at open failed.
+pub fn is_damaged(e: &anyhow::Error) -> bool {
+    matches!(sqlite_code(e), Some(SQLITE_CORRUPT | SQLITE_NOTADB)) || e.chain().any(|c| c.is::<recovery::Damaged>())
+}
+
+/// A local change's result, with a full disk said plainly.
+fn saving<T>(result: Result<T>) -> Result<T> {
+    result.map_err(|e| {
+        if is_disk_full(&e) {
+            tracing::warn!("offline cache: {e:#}");
+            anyhow::Error::new(DiskFull)
+        } else {
+            e
+        }
+    })
+}
+
 impl Cache {
     /// Opens (creating and migrating) the cache file, mode 0600.
     pub async fn open(path: &Path, user: LocalUser) -> Result<Cache> {
@@ -158,22 +224,57 @@ impl Cache {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let page_cap = Arc::new(AtomicU64::new(0));
+        let cap = page_cap.clone();
         // One connection: the one writer, and reads queue behind it.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .after_connect(move |conn, _| {
+                let cap = cap.load(Ordering::Relaxed);
+                Box::pin(async move {
+                    if cap > 0 {
+                        sqlx::query(AssertSqlSafe(format!("PRAGMA max_page_count = {cap}"))).execute(conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .before_acquire(|conn, _| {
+                // SQLite rolls a transaction back by itself on some errors
+                // (a full disk, an I/O error); sqlx still counts it open and
+                // its own rollback of it fails, so the connection would
+                // refuse every later BEGIN. Such a connection is closed and
+                // the pool opens a new one. (The count is settled by now:
+                // the pool pings a connection it takes back, after the
+                // rollback.)
+                let stuck = conn.is_in_transaction();
+                if stuck {
+                    tracing::warn!("offline cache: a transaction ended by SQLite itself; reconnecting");
+                }
+                Box::pin(async move { Ok(!stuck) })
+            })
             .connect_with(opts)
             .await
-            .map_err(|e| anyhow::anyhow!("cannot open the offline cache {}: {e}", path.display()))?;
+            .with_context(|| format!("cannot open the offline cache {}", path.display()))?;
         restrict_permissions(path);
-        sqlx::migrate!("./migrations/cache").run(&pool).await.map_err(|e| {
-            anyhow::anyhow!("the offline cache {} is damaged or from a newer version: {e}", path.display())
-        })?;
-        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)")
-            .bind(Uuid::now_v7().to_string())
-            .execute(&pool)
-            .await?;
+        let setup = async {
+            sqlx::migrate!("./migrations/cache")
+                .run(&pool)
+                .await
+                .with_context(|| format!("the offline cache {} is damaged or from a newer version", path.display()))?;
+            sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)")
+                .bind(Uuid::now_v7().to_string())
+                .execute(&pool)
+                .await?;
+            Ok::<_, anyhow::Error>(())
+        };
+        if let Err(e) = setup.await {
+            // Closed before the error goes up: recovery may move the file next.
+            pool.close().await;
+            return Err(e);
+        }
         let cache = Cache {
             pool,
+            page_cap,
             path: path.to_path_buf(),
             taxonomy: crate::domain::reference::shipped_taxonomy(),
             gazetteer: Gazetteer::shipped(),
@@ -185,6 +286,33 @@ impl Cache {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Closes the file: waits for the work in hand, then SQLite checkpoints
+    /// and removes the write-ahead log. A cache closed so opens without the
+    /// full check (see [`Cache::open_or_recover`]). Later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The size of the cache in pages (write-ahead log included).
+    pub async fn page_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+
+    /// Test hook for a full disk: caps the file at `pages` pages (SQLite's
+    /// `max_page_count`, which never goes below the current size), so a
+    /// write that needs more fails with `SQLITE_FULL` as on a full disk.
+    /// `None` lifts the cap ("frees space"). Returns the cap in force. It
+    /// holds for connections the pool opens later, too.
+    #[doc(hidden)]
+    pub async fn set_max_pages_for_tests(&self, pages: Option<u64>) -> Result<u64> {
+        self.page_cap.store(pages.unwrap_or(0), Ordering::Relaxed);
+        let pages = pages.unwrap_or(u32::MAX as u64).min(u32::MAX as u64);
+        let n: i64 =
+            sqlx::query_scalar(AssertSqlSafe(format!("PRAGMA max_page_count = {pages}"))).fetch_one(&self.pool).await?;
+        Ok(n as u64)
     }
 
     fn octx(&self) -> OverlayCtx<'_> {
@@ -244,7 +372,11 @@ impl Cache {
     /// Files a request locally: issues its tracking number from this
     /// device's block, writes the request and its outbox row in one
     /// transaction. Works offline; fails only if no serials are left.
-    pub async fn file_request(&self, mut new: NewRequest) -> Result<Request> {
+    pub async fn file_request(&self, new: NewRequest) -> Result<Request> {
+        saving(self.file_request_tx(new).await)
+    }
+
+    async fn file_request_tx(&self, mut new: NewRequest) -> Result<Request> {
         let now = Utc::now();
         let id = *new.id.get_or_insert_with(Uuid::now_v7);
         new.created_at.get_or_insert(now);
@@ -266,6 +398,10 @@ impl Cache {
     }
 
     pub async fn create_citizen(&self, new: NewCitizen) -> Result<Citizen> {
+        saving(self.create_citizen_tx(new).await)
+    }
+
+    async fn create_citizen_tx(&self, new: NewCitizen) -> Result<Citizen> {
         let now = Utc::now();
         let mut new = new;
         let id = *new.id.get_or_insert_with(Uuid::now_v7);
@@ -279,6 +415,10 @@ impl Cache {
     }
 
     pub async fn update_citizen(&self, id: Uuid, patch: CitizenPatch) -> Result<Citizen> {
+        saving(self.update_citizen_tx(id, patch).await)
+    }
+
+    async fn update_citizen_tx(&self, id: Uuid, patch: CitizenPatch) -> Result<Citizen> {
         let mut tx = self.begin().await?;
         let (mut view, server) =
             load_citizen(&mut tx, id).await?.ok_or_else(|| anyhow::anyhow!("unknown citizen {id}"))?;
@@ -293,6 +433,10 @@ impl Cache {
 
     /// Records an action on a request (note, contact, forward, …).
     pub async fn act(&self, request_id: Uuid, action: Action) -> Result<Request> {
+        saving(self.act_tx(request_id, action).await)
+    }
+
+    async fn act_tx(&self, request_id: Uuid, action: Action) -> Result<Request> {
         let mut tx = self.begin().await?;
         let (mut view, server) =
             load_request(&mut tx, request_id).await?.ok_or_else(|| anyhow::anyhow!("unknown request {request_id}"))?;
@@ -394,6 +538,10 @@ impl Cache {
     /// record that never existed; discard (or let the server reject) those
     /// first.
     pub async fn discard(&self, mutation_id: Uuid) -> Result<()> {
+        saving(self.discard_tx(mutation_id).await)
+    }
+
+    async fn discard_tx(&self, mutation_id: Uuid) -> Result<()> {
         let mut tx = self.begin().await?;
         let item = outbox_item(&mut tx, mutation_id).await?;
         if !item.is_parked() {
@@ -452,6 +600,10 @@ impl Cache {
     /// rejected for the record's state is judged on its state now. Retrying
     /// a pending change does nothing.
     pub async fn retry(&self, mutation_id: Uuid) -> Result<()> {
+        saving(self.retry_tx(mutation_id).await)
+    }
+
+    async fn retry_tx(&self, mutation_id: Uuid) -> Result<()> {
         let mut tx = self.begin().await?;
         let item = outbox_item(&mut tx, mutation_id).await?;
         if !item.is_parked() {
@@ -868,10 +1020,18 @@ async fn with_badges(conn: &mut SqliteConnection, ids: Vec<String>) -> Result<Ve
     Ok(out)
 }
 
+/// `path` with `suffix` added to its file name: SQLite's `-wal` and `-shm`
+/// files are named so.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 #[cfg(unix)]
 fn restrict_permissions(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    for p in [path.to_path_buf(), path.with_extension("db-wal"), path.with_extension("db-shm")] {
+    for p in [path.to_path_buf(), with_suffix(path, "-wal"), with_suffix(path, "-shm")] {
         if p.exists() {
             let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
         }
@@ -900,13 +1060,18 @@ async fn take_serial(tx: &mut SqliteConnection) -> Result<Option<u32>> {
     Ok(serial.map(|s| s as u32))
 }
 
-async fn enqueue(tx: &mut SqliteConnection, m: &Mutation, entity: &str, id: Uuid) -> Result<()> {
-    let kind = match &m.op {
+/// The outbox's name for a kind of change.
+fn kind_of(op: &MutationOp) -> &'static str {
+    match op {
         MutationOp::CreateCitizen { .. } => "create_citizen",
         MutationOp::UpdateCitizen { .. } => "update_citizen",
         MutationOp::CreateRequest { .. } => "create_request",
         MutationOp::RequestAction { .. } => "request_action",
-    };
+    }
+}
+
+async fn enqueue(tx: &mut SqliteConnection, m: &Mutation, entity: &str, id: Uuid) -> Result<()> {
+    let kind = kind_of(&m.op);
     sqlx::query(
         "INSERT INTO outbox (mutation_id, kind, entity, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     )

@@ -38,9 +38,16 @@ async fn drill(args: DrillArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data_dir)?;
     let token_path = args.data_dir.join("token.json");
     let cache_path = args.data_dir.join("cache.db");
-    let probe = Cache::open(&cache_path, LocalUser { id: uuid::Uuid::nil(), username: args.username.clone() }).await?;
+    // Killed consoles leave their write-ahead log: this open checks the
+    // whole file, and a damaged one is rebuilt as the console would.
+    let (probe, recovery) =
+        Cache::open_or_recover(&cache_path, LocalUser { id: uuid::Uuid::nil(), username: args.username.clone() })
+            .await?;
+    if let Some(r) = recovery {
+        println!("RECOVERED {} kept {}", r.moved_to.display(), r.kept);
+    }
     let device = probe.device_id().await?;
-    drop(probe);
+    probe.close().await;
     let (token, user_id) = match std::fs::read_to_string(&token_path) {
         Ok(s) => {
             let v: serde_json::Value = serde_json::from_str(&s)?;

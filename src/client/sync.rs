@@ -11,7 +11,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use uuid::Uuid;
 
 use super::api::{ApiClient, ApiError};
-use super::cache::{Cache, OutboxCounts, fault_point};
+use super::cache::{Cache, DiskFull, OutboxCounts, fault_point, is_disk_full};
 use crate::protocol::{PushRequest, ServerEvent};
 
 /// Serials to keep in hand for offline filing, and how many to ask for.
@@ -101,7 +101,7 @@ impl SyncEngine {
     /// every page.
     pub async fn sync_once(&self) -> Result<SyncReport, ApiError> {
         let mut report = SyncReport::default();
-        let internal = |e: anyhow::Error| ApiError::Protocol(format!("local cache: {e:#}"));
+        let internal = local_error;
         if self.cache.serials_left().await.map_err(internal)? < SERIAL_LOW_WATER {
             let block = self.api.serials(SERIAL_BLOCK).await?;
             self.cache.add_serial_block(block).await.map_err(internal)?;
@@ -151,7 +151,7 @@ impl SyncEngine {
 
     /// Loads a snapshot instead of pulling page by page from sequence 0.
     async fn bootstrap(&self) -> Result<usize, ApiError> {
-        let internal = |e: anyhow::Error| ApiError::Protocol(format!("local cache: {e:#}"));
+        let internal = local_error;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::protocol::Entity>(2048);
         let status = &self.status;
         let months = self.snapshot_months;
@@ -281,6 +281,15 @@ impl SyncEngine {
             }
         }
     }
+}
+
+/// A cache failure during sync, for the status bar; a full disk said plainly.
+fn local_error(e: anyhow::Error) -> ApiError {
+    if is_disk_full(&e) {
+        tracing::warn!("offline cache: {e:#}");
+        return ApiError::Protocol(format!("local cache: {DiskFull}"));
+    }
+    ApiError::Protocol(format!("local cache: {e:#}"))
 }
 
 /// Exponential backoff from 1 s, capped at 60 s, scaled by `jitter` (0.5–1).

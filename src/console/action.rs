@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use crossterm::event::KeyEvent;
 
 use super::call::{ActPurpose, Row};
-use super::i18n::Text;
+use super::i18n::{Lang, Text};
 use crate::protocol::{Citizen, CitizenHit, Request, UserInfo};
 
 macro_rules! actions {
@@ -154,27 +154,67 @@ pub enum Msg {
     /// A citizen's requests from the cache, newest first.
     History { citizen_id: uuid::Uuid, rows: Vec<Row> },
     /// A new caller was saved (or could not be).
-    CitizenSaved(Result<Citizen, String>),
+    CitizenSaved(Result<Citizen, CacheError>),
     /// The request was saved in the cache (or could not be).
-    Filed(Result<Request, String>),
+    Filed(Result<Request, CacheError>),
     /// An action on a request was saved (or could not be).
-    Acted { purpose: ActPurpose, result: Result<Request, String> },
+    Acted { purpose: ActPurpose, result: Result<Request, CacheError> },
     /// Open requests of the same category nearby (duplicate radar).
     Nearby { key: (String, String, String), rows: Vec<Row> },
     /// The phone system reports a call at this console's extension.
     ScreenPop(ScreenPop),
     /// The outbox as it stands, or why it could not be read or changed.
-    Outbox(Result<Vec<OutboxRow>, String>),
+    Outbox(Result<Vec<OutboxRow>, CacheError>),
     /// The unit queue from the cache.
     Queue(Result<Vec<Row>, String>),
     /// The selected request, whole, with its citizen.
     Detail(Option<Box<super::queue::Detail>>),
     /// Queue actions saved: how many, and those refused (tracking no, why).
-    QueueActed { done: usize, failed: Vec<(String, String)> },
+    QueueActed { done: usize, failed: Vec<(String, CacheError)> },
+    /// The offline cache file was damaged: moved aside and rebuilt, with
+    /// what could be kept of its outbox.
+    CacheRecovered(crate::client::cache::Recovery),
     /// The server says wallboard figures changed.
     StatsChanged,
     /// The wallboard's figures, or why they could not be fetched.
     Wallboard(Result<Box<crate::protocol::stats::Wallboard>, String>),
+}
+
+/// Why the offline cache did not do what was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CacheError {
+    /// The disk is full: nothing was written, everything saved before is
+    /// kept.
+    DiskFull,
+    /// Anything else, as the cache put it.
+    Other(String),
+}
+
+impl CacheError {
+    /// From a cache error, with a full disk recognised.
+    pub fn of(e: &anyhow::Error) -> CacheError {
+        if crate::client::cache::is_disk_full(e) { CacheError::DiskFull } else { CacheError::Other(format!("{e:#}")) }
+    }
+
+    /// What to tell the user (after "not saved: " where it is a save).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            CacheError::DiskFull => lang.t(Text::DiskFull).to_string(),
+            CacheError::Other(e) => e.clone(),
+        }
+    }
+}
+
+impl From<String> for CacheError {
+    fn from(e: String) -> CacheError {
+        CacheError::Other(e)
+    }
+}
+
+impl From<&str> for CacheError {
+    fn from(e: &str) -> CacheError {
+        CacheError::Other(e.to_string())
+    }
 }
 
 /// An outbox item as the outbox view lists it.

@@ -84,6 +84,7 @@ text_keys! {
     HelpOverlayTitle, HelpIntro, HelpUserFile, HelpGlobal, HelpModalPalette, HelpModalHelp,
     HelpModalLogin, PendingKeys,
     ConfigProblems, ServerUnreachable, EmbeddedFailed, SessionExpired, QuitWithPending,
+    CacheRecovered, CacheRecoveredPartial, DiskFull,
     CheckConfigOk, CheckConfigProblems,
     ActQuit, ActGotoCall, ActGotoQueue, ActGotoWallboard, ActGotoIntake, ActGotoHelp,
     ActOpenPalette, ActToggleHelp, ActFocusNext, ActFocusPrev, ActUp, ActDown,
@@ -182,6 +183,15 @@ const TR: &[(Text, &str)] = &[
     (PendingKeys, "Devamı:"),
     (ConfigProblems, "Yapılandırma sorunu: {0}"),
     (ServerUnreachable, "Sunucuya ulaşılamıyor; çevrim dışı çalışılıyor."),
+    (
+        CacheRecovered,
+        "Çevrim dışı önbellek bozuktu, kenara alındı: {0}. Sunucudan yeniden yükleniyor; gönderilmemiş {1} değişiklik korundu.",
+    ),
+    (
+        CacheRecoveredPartial,
+        "Çevrim dışı önbellek bozuktu, kenara alındı: {0}. Sunucudan yeniden yükleniyor; gönderilmemiş {1} değişiklik korundu, bir kısmı okunamadı (kenara alınan dosyada duruyor).",
+    ),
+    (DiskFull, "disk dolu; yer açıp yeniden deneyin"),
     (EmbeddedFailed, "Yerel sunucu başlatılamadı: {0}"),
     (
         QuitWithPending,
@@ -511,6 +521,15 @@ const EN: &[(Text, &str)] = &[
     (PendingKeys, "Continue with:"),
     (ConfigProblems, "Configuration problem: {0}"),
     (ServerUnreachable, "The server cannot be reached; working offline."),
+    (
+        CacheRecovered,
+        "The offline cache was damaged and moved aside: {0}. Reloading from the server; {1} unsent change(s) kept.",
+    ),
+    (
+        CacheRecoveredPartial,
+        "The offline cache was damaged and moved aside: {0}. Reloading from the server; {1} unsent change(s) kept, some could not be read (they remain in the moved file).",
+    ),
+    (DiskFull, "disk full; free space and try again"),
     (EmbeddedFailed, "The local server could not start: {0}"),
     (
         QuitWithPending,

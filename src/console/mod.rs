@@ -126,6 +126,7 @@ async fn run_console(setup: Setup, started: Instant) -> anyhow::Result<()> {
     let input = crossterm::event::EventStream::new();
     let result = event_loop.run(&mut screen.terminal, input, rx, &mut state).await;
     drop(screen);
+    runner.shutdown(Duration::from_secs(2)).await;
     result
 }
 

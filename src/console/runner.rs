@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc};
 
-use super::action::{FailReason, Msg, OutboxRow, ScreenPop};
+use super::action::{CacheError, FailReason, Msg, OutboxRow, ScreenPop};
 use super::call::SEARCH_LIMIT;
 use super::credentials::{Credentials, EMBEDDED, StoredSession};
 use super::effect::{Effect, EffectRunner};
@@ -77,41 +77,52 @@ impl TaskRunner {
             Mode::Embedded { role } => self.connect_embedded(embedded::demo_username(role)).await,
             Mode::Remote { server } => self.connect_remote(&server).await,
         };
-        if let Msg::SignedIn(user) | Msg::StartOffline { user: Some(user) } = &msg {
-            self.start_sync(user).await;
-        }
+        let recovered = match &msg {
+            Msg::SignedIn(user) | Msg::StartOffline { user: Some(user) } => self.start_sync(user).await,
+            _ => None,
+        };
         self.send(msg);
+        // After the sign-in message, whose notices it outranks.
+        if let Some(r) = recovered {
+            self.send(r);
+        }
     }
 
-    /// Opens this profile's offline cache and starts its sync engine (once),
-    /// forwarding its status to the loop.
-    async fn start_sync(&self, user: &UserInfo) {
+    /// Opens this profile's offline cache (moving a damaged one aside and
+    /// starting afresh, see [`Cache::open_or_recover`]) and starts its sync
+    /// engine (once), forwarding its status to the loop. Returns the message
+    /// telling the user about a rebuilt cache, to send after the sign-in.
+    async fn start_sync(&self, user: &UserInfo) -> Option<Msg> {
         let mut slot = self.shared.sync.lock().await;
         if let Some(h) = slot.as_ref() {
             h.sync_now();
-            return;
+            return None;
         }
-        let Some(client) = self.shared.client.lock().await.clone() else { return };
+        let client = self.shared.client.lock().await.clone()?;
         let path = self.shared.paths.cache_db(&self.server_key(), &user.username);
         let local = LocalUser { id: user.id, username: user.username.clone() };
-        let cache = match Cache::open(&path, local).await {
-            Ok(c) => Arc::new(c),
+        let (cache, recovery) = match Cache::open_or_recover(&path, local).await {
+            Ok((c, r)) => (Arc::new(c), r),
             Err(e) => {
                 tracing::error!("offline cache: {e:#}");
-                return;
+                return None;
             }
         };
+        let recovered = recovery.map(Msg::CacheRecovered);
         // The cache pushes as this device: the one the token was issued to.
         if let Some(device) = self.shared.credentials.device_id()
             && let Err(e) = cache.adopt_device(device).await
         {
             tracing::error!("offline cache: {e:#}");
-            return;
+            return recovered;
         }
         *self.shared.cache.lock().await = Some(cache.clone());
         let engine = match SyncEngine::new(cache, client).await {
             Ok(e) => e,
-            Err(e) => return tracing::error!("sync engine: {e:#}"),
+            Err(e) => {
+                tracing::error!("sync engine: {e:#}");
+                return recovered;
+            }
         };
         let handle = engine.handle();
         tokio::spawn(engine.run());
@@ -127,6 +138,18 @@ impl TaskRunner {
             }
         });
         *slot = Some(handle);
+        recovered
+    }
+
+    /// Closes the offline cache, so the next start finds it closed cleanly
+    /// (and skips the full check). Work in hand finishes first, for at most
+    /// `wait`.
+    pub async fn shutdown(&self, wait: std::time::Duration) {
+        if let Some(cache) = self.cache().await
+            && tokio::time::timeout(wait, cache.close()).await.is_err()
+        {
+            tracing::warn!("offline cache still busy at exit; it will be checked at the next start");
+        }
     }
 
     /// Screen pops from the event stream become messages, with the caller
@@ -186,6 +209,7 @@ impl TaskRunner {
             return;
         };
         let err = |e: anyhow::Error| format!("{e:#}");
+        let save = |e: anyhow::Error| CacheError::of(&e);
         let msg = match effect {
             Effect::SearchCallers { seq, query } => {
                 let result = cache.search_citizens(&query, SEARCH_LIMIT).await.map_err(err);
@@ -196,17 +220,17 @@ impl TaskRunner {
                 Err(e) => return tracing::error!("history: {e:#}"),
             },
             Effect::CreateCitizen(new) => {
-                let result = cache.create_citizen(new).await.map_err(err);
+                let result = cache.create_citizen(new).await.map_err(save);
                 self.nudge_sync().await;
                 Msg::CitizenSaved(result)
             }
             Effect::FileRequest(new) => {
-                let result = cache.file_request(*new).await.map_err(err);
+                let result = cache.file_request(*new).await.map_err(save);
                 self.nudge_sync().await;
                 Msg::Filed(result)
             }
             Effect::Act { request_id, op, purpose } => {
-                let result = cache.act(request_id, op).await.map_err(err);
+                let result = cache.act(request_id, op).await.map_err(save);
                 self.nudge_sync().await;
                 Msg::Acted { purpose, result }
             }
@@ -219,7 +243,7 @@ impl TaskRunner {
             }
             Effect::LoadOutbox => Msg::Outbox(outbox_rows(&cache).await),
             Effect::Discard(id) => {
-                let result = cache.discard(id).await.map_err(err);
+                let result = cache.discard(id).await.map_err(save);
                 self.nudge_sync().await;
                 Msg::Outbox(match result {
                     Ok(()) => outbox_rows(&cache).await,
@@ -227,7 +251,7 @@ impl TaskRunner {
                 })
             }
             Effect::Retry(id) => {
-                let result = cache.retry(id).await.map_err(err);
+                let result = cache.retry(id).await.map_err(save);
                 self.nudge_sync().await;
                 Msg::Outbox(match result {
                     Ok(()) => outbox_rows(&cache).await,
@@ -260,7 +284,7 @@ impl TaskRunner {
                                 Ok(Some((r, _))) => r.tracking_no,
                                 _ => id.to_string(),
                             };
-                            failed.push((tracking, format!("{e:#}")));
+                            failed.push((tracking, CacheError::of(&e)));
                         }
                     }
                 }
@@ -362,8 +386,12 @@ impl TaskRunner {
         };
         let msg = match self.login(client, &username, &password).await {
             Ok(user) => {
-                self.start_sync(&user).await;
-                Msg::SignedIn(user)
+                let recovered = self.start_sync(&user).await;
+                self.send(Msg::SignedIn(user));
+                if let Some(r) = recovered {
+                    self.send(r);
+                }
+                return;
             }
             Err(ApiError::Unauthorized(_)) => Msg::LoginFailed(FailReason::Unauthorized),
             Err(ApiError::Unreachable(_)) => Msg::LoginFailed(FailReason::Unreachable),
@@ -401,8 +429,8 @@ impl EffectRunner for TaskRunner {
 }
 
 /// The outbox as the outbox view lists it, parked items first.
-async fn outbox_rows(cache: &Cache) -> Result<Vec<OutboxRow>, String> {
-    let mut items = cache.outbox().await.map_err(|e| format!("{e:#}"))?;
+async fn outbox_rows(cache: &Cache) -> Result<Vec<OutboxRow>, CacheError> {
+    let mut items = cache.outbox().await.map_err(|e| CacheError::of(&e))?;
     items.sort_by_key(|i| (!i.is_parked(), i.seq));
     Ok(items
         .into_iter()

@@ -35,10 +35,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         view.rows = rows;
                         view.error = None;
                     }
-                    Err(e) => view.error = Some(e),
+                    Err(e) => view.error = Some(e.text(state.lang)),
                 }
                 state.dirty = true;
             }
+            Vec::new()
+        }
+        Msg::CacheRecovered(r) => {
+            let name = r.moved_to.file_name().unwrap_or(r.moved_to.as_os_str()).to_string_lossy();
+            let key = if r.outbox_whole { Text::CacheRecovered } else { Text::CacheRecoveredPartial };
+            state.notice =
+                Some(Notice { level: NoticeLevel::Error, text: state.lang.f(key, &[&name, &r.kept.to_string()]) });
+            state.dirty = true;
             Vec::new()
         }
         Msg::Key(ev) => match KeyChord::from_event(&ev) {

@@ -359,7 +359,7 @@ pub fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             Err(e) => {
                 if let Some(Modal::NewCaller(form)) = &mut state.modal {
                     form.busy = false;
-                    form.errors = vec![(form.field, NewCallerError::Save(e))];
+                    form.errors = vec![(form.field, NewCallerError::Save(e.text(state.lang)))];
                 }
                 Vec::new()
             }
@@ -372,7 +372,7 @@ pub fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                     history(state)
                 }
                 Err(e) => {
-                    state.call.error = Some(e);
+                    state.call.error = Some(e.text(state.lang));
                     Vec::new()
                 }
             }
@@ -387,7 +387,7 @@ pub fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             (ActPurpose::Note, Err(e)) => {
                 if let Some(Modal::Note(form)) = &mut state.modal {
                     form.busy = false;
-                    form.error = Some(e);
+                    form.error = Some(e.text(state.lang));
                 }
                 Vec::new()
             }
@@ -405,7 +405,7 @@ pub fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             (_, Err(e)) => {
                 state.call.busy = false;
-                state.call.error = Some(e);
+                state.call.error = Some(e.text(state.lang));
                 Vec::new()
             }
         },

@@ -238,7 +238,7 @@ pub fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.queue.marked.clear();
             if !failed.is_empty() {
-                let list: Vec<String> = failed.iter().map(|(t, e)| format!("{t}: {e}")).collect();
+                let list: Vec<String> = failed.iter().map(|(t, e)| format!("{t}: {}", e.text(state.lang))).collect();
                 let text = state.lang.f(super::i18n::Text::ActFailed, &[&list.len().to_string(), &list.join("; ")]);
                 state.notice = Some(Notice { level: NoticeLevel::Error, text });
             } else {
