@@ -532,3 +532,20 @@ fn snapshots_mid_call_and_after_submit() {
     update(&mut state, Msg::Filed(Ok(request(3, "27-MD3M24E", Status::Forwarded, 0))));
     snapshot("call_filed", &state);
 }
+
+#[test]
+fn a_closed_request_is_reopened_from_the_history_with_a_reason() {
+    let mut state = with_caller();
+    ctrl(&mut state, 'f');
+    key(&mut state, KeyCode::Tab);
+    key(&mut state, KeyCode::Char('o'));
+    assert_eq!(state.modal, None, "the open request cannot be reopened");
+    key(&mut state, KeyCode::Down);
+    key(&mut state, KeyCode::Char('o'));
+    assert!(matches!(&state.modal, Some(Modal::Note(f)) if f.reopen && f.tracking_no == "27-AY7B5YY"));
+    assert_eq!(key(&mut state, KeyCode::Enter), vec![], "a reason is needed");
+    type_text(&mut state, "su yine kesildi");
+    let effects = key(&mut state, KeyCode::Enter);
+    let op = Op::Reopen { reason: "su yine kesildi".into() };
+    assert_eq!(effects, vec![Effect::Act { request_id: Uuid::from_u128(2), op, purpose: ActPurpose::Note }]);
+}

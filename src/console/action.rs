@@ -91,6 +91,7 @@ actions! {
     ReqDuplicate = "request_duplicate" => ActReqDuplicate,
     ReqResolve = "request_resolve" => ActReqResolve,
     InsertTemplate = "insert_template" => ActInsertTemplate,
+    Reopen = "reopen" => ActReopen,
 }
 
 impl<'de> serde::Deserialize<'de> for Action {

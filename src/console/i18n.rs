@@ -91,7 +91,7 @@ text_keys! {
     ActPageUp, ActPageDown, ActTop, ActBottom, ActConfirm, ActCancel,
     ActToggleCallTimer, ActRefresh,
     ActNextField, ActPrevField, ActFocusSearch, ActCallSubmit, ActCallNext, ActNewCaller, ActAnonymousCaller, ActAcceptSuggestion1, ActAcceptSuggestion2, ActAcceptSuggestion3, ActAddNote, ActAskUpdate, ActCoReport, ActToggle, NewCallerTitle, NoteTitle, TimelineTitle, UpdateTitle, CallDiscardWarning, CoReportNeedsCaller, CallAlreadyFiled, NoteEmpty, IncomingWhileBusy, PasteCut, FieldKind, FieldChannel, FieldDescription, FieldCategory, FieldDistrict, FieldNeighbourhood, FieldStreet, FieldPriority, FieldAnswer, FieldUnit, FieldUnitReason, FieldRouted, Suggestions, EmergencyWarning, AnswerClosesHint, ErrRequired, ErrNoCaller, ErrUnitReason, ErrAnswerOnlyInfo, SaveFailed, Saving, TrackingTitle, FiledTo, CoReported, NextCallHint, BadgeSent, BadgeNotSent, BadgeRejected, BadgeConflict, AnonymousCaller, IdentityHidden, HitsFromCache, NoHits, SearchPrompt, OpenCount, NoHistory, HistoryHint, NearbyHint, NearbyNone, CoReporters, NcName, NcPhone, NcTckn, NcHide, NcHint, ErrNameRequired, ErrPhone, ErrTckn, NoteFor, UpdateStatus, UpdateLastAnswer, UpdateNoAnswer, UpdateLogged, CloseHint, EvCreated, EvForwarded, EvAccepted, EvAssigned, EvNote, EvStatusChanged, EvRerouted, EvResolved, EvInformed, EvReopened, EvContact, EvCoReporter, EvEscalated, Internal, AgeMinutes, AgeHours, AgeDays, ChosenNone,
-    ActShowOutbox, ActDiscard, ActRetry, OutboxTitle, OutboxEmpty, OutboxHint, OutboxConfirmDiscard, OutboxHeldBack, OutboxAttempts, KindCreateRequest, KindRequestAction, KindCreateCitizen, KindUpdateCitizen, StatePending, StateRejected, StateConflict, Loading, DetailCitizenElsewhere,
+    ActShowOutbox, ActDiscard, ActRetry, OutboxTitle, OutboxEmpty, OutboxHint, OutboxConfirmDiscard, OutboxHeldBack, OutboxAttempts, KindCreateRequest, KindRequestAction, KindCreateCitizen, KindUpdateCitizen, StatePending, StateRejected, StateConflict, Loading, DetailCitizenElsewhere, ActReopen, ReopenFor,
     WallLive, WallStale, WallWaiting, ColUnit, ColNew, ColOpen, ColInProgress, ColWaiting, ColOverdue, ColDueSoon, WallTotal, SlaBreachedCount, SlaDueSoonCount, AgeLt4h, AgeLt1d, AgeLt3d, AgeLt7d, AgeLt15d, AgeOlder, IntakeToday, IntakeTodayRow, IntakeAverageRow, AgentsSummary, AgentTalking, AgentRinging, AgentReady, AgentAway, AgentStats, HotspotLastHour, EscBounced, EscReopened, EscRepeat,
     ActQueueFilter, ActQueueSort, ActQueueOverdue, ActQueueStatus, ActQueueUnit, ActMark, ActMarkAll, ActReqAccept, ActReqAssign, ActReqNote, ActReqWait, ActReqResume, ActReqReroute, ActReqOutOfRemit, ActReqDuplicate, ActReqResolve, ActInsertTemplate, ActTitle, ActFailed, ActDone, QueueAllUnits, SortDue, SortAge, SortPriority, SortNeighbourhood, StatusAllOpen, OverdueOnly, QueueSummary, QueueMarked, FilterPrompt, QueueKeysHint, ColTracking, ColCategory, ColPlace, ColAge, ColSla, ColStatus, ColAssignee, ColCalls, DetailCitizen, DetailAnonymous, DetailLocation, DetailCoReporters, DetailDuplicateOf, DetailDue, SlaLeft, SlaOver, SlaPaused, DurHM, LblReply, LblNote, LblReason, LblAssignee, LblMessage, LblOriginal, LblUnit, LblBody, ActPreview, ActNotApplicable, ActInternal, ActPublic, ActHint, ActErrText, ActErrUnit, ActErrNone, ActErrOriginal, ActErrTemplate, ActMore,
 }
@@ -434,6 +434,8 @@ const TR: &[(Text, &str)] = &[
     (EscBounced, "Birimler arası dolaşan: {0}"),
     (EscReopened, "Yeniden açılan: {0}"),
     (EscRepeat, "{1}+ kez aranan: {0}"),
+    (ActReopen, "Yeniden aç"),
+    (ReopenFor, "{0} yeniden açılacak; gerekçe (vatandaşa görünür). enter: kaydet · esc: vazgeç"),
 ];
 
 /// English.
@@ -772,6 +774,8 @@ const EN: &[(Text, &str)] = &[
     (EscBounced, "Bounced between units: {0}"),
     (EscReopened, "Reopened: {0}"),
     (EscRepeat, "Called {1}+ times: {0}"),
+    (ActReopen, "Reopen"),
+    (ReopenFor, "Reopen {0}; the reason (visible to the citizen). enter: save · esc: cancel"),
 ];
 
 #[cfg(test)]

@@ -107,6 +107,9 @@ impl Modal {
 pub struct NoteForm {
     pub request_id: uuid::Uuid,
     pub tracking_no: String,
+    /// Reopen the (closed) request with this text as the reason, rather
+    /// than add a note.
+    pub reopen: bool,
     pub text: LineInput,
     pub busy: bool,
     pub error: Option<String>,

@@ -482,7 +482,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ReqOutOfRemit
         | Action::ReqDuplicate
         | Action::ReqResolve
-        | Action::InsertTemplate => {}
+        | Action::InsertTemplate
+        | Action::Reopen => {}
         Action::ShowOutbox => {
             if state.session.phase == Phase::SignedIn && !matches!(state.modal, Some(Modal::Login(_))) {
                 state.modal = Some(Modal::Outbox(OutboxView { loading: true, ..Default::default() }));

@@ -221,6 +221,21 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
                 state.modal = Some(Modal::Note(NoteForm {
                     request_id: r.id,
                     tracking_no: r.tracking_no.clone(),
+                    reopen: false,
+                    text: LineInput::default(),
+                    busy: false,
+                    error: None,
+                }));
+            }
+            Vec::new()
+        }
+        // A citizen calling back about a closed request: reopen it, with why.
+        Action::Reopen => {
+            if let Some((r, _)) = state.call.selected_history().filter(|(r, _)| r.status.is_closed()) {
+                state.modal = Some(Modal::Note(NoteForm {
+                    request_id: r.id,
+                    tracking_no: r.tracking_no.clone(),
+                    reopen: true,
                     text: LineInput::default(),
                     busy: false,
                     error: None,
@@ -308,11 +323,12 @@ pub fn modal_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
                         form.error = Some(state.lang.t(Text::NoteEmpty).into());
                     } else {
                         form.busy = true;
-                        let effect = Effect::Act {
-                            request_id: form.request_id,
-                            op: super::call::note_op(text),
-                            purpose: ActPurpose::Note,
+                        let op = if form.reopen {
+                            crate::protocol::Action::Reopen { reason: text.to_string() }
+                        } else {
+                            super::call::note_op(text)
                         };
+                        let effect = Effect::Act { request_id: form.request_id, op, purpose: ActPurpose::Note };
                         return Some(vec![effect]);
                     }
                 }

@@ -655,7 +655,10 @@ pub fn render_note(frame: &mut Frame, area: Rect, state: &State, form: &NoteForm
     let inner = popup(frame, area, 70, 7, lang.t(Text::NoteTitle), theme).inner(Margin::new(1, 0));
     let w = inner.width as usize;
     let mut lines = vec![
-        Line::styled(lang.f(Text::NoteFor, &[&form.tracking_no]), theme.style(Token::TextDim)),
+        Line::styled(
+            lang.f(if form.reopen { Text::ReopenFor } else { Text::NoteFor }, &[&form.tracking_no]),
+            theme.style(Token::TextDim),
+        ),
         Line::from(input_span(&form.text, "", !form.busy, w, theme)),
     ];
     if let Some(e) = &form.error {
