@@ -565,15 +565,19 @@ async fn counters_match_the_rows() {
     let counted = q("SELECT unit, status, count(*) FROM requests GROUP BY 1, 2 ORDER BY 1, 2").await.unwrap();
     assert_eq!(kept, counted);
     assert!(counted.iter().any(|(u, st, _)| u == "PARK_BAHCE" && st == "forwarded"));
-    let intake = |sql: &'static str| sqlx::query_as::<_, (i64, String, String, i64, i64, i64)>(sql).fetch_all(&db);
-    let kept = intake(
-        "SELECT hour, channel, created_by, n, calls, call_seconds FROM request_intake WHERE n > 0 ORDER BY 1, 2, 3",
-    )
-    .await
-    .unwrap();
-    let counted = intake(
-        "SELECT created_at / 3600000, channel, created_by, count(*), count(call_seconds), coalesce(sum(call_seconds), 0) \
-         FROM requests GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    let hourly = |sql: &'static str| sqlx::query_as::<_, (i64, String, i64)>(sql).fetch_all(&db);
+    let kept = hourly("SELECT hour, channel, n FROM request_hourly WHERE n > 0 ORDER BY 1, 2").await.unwrap();
+    let counted = hourly("SELECT created_at / 3600000, channel, count(*) FROM requests GROUP BY 1, 2 ORDER BY 1, 2")
+        .await
+        .unwrap();
+    assert_eq!(kept, counted);
+    let users = |sql: &'static str| sqlx::query_as::<_, (i64, String, i64, i64, i64)>(sql).fetch_all(&db);
+    let kept = users("SELECT hour, created_by, n, calls, call_seconds FROM user_hourly WHERE n > 0 ORDER BY 1, 2")
+        .await
+        .unwrap();
+    let counted = users(
+        "SELECT created_at / 3600000, created_by, count(*), count(call_seconds), coalesce(sum(call_seconds), 0) \
+         FROM requests GROUP BY 1, 2 ORDER BY 1, 2",
     )
     .await
     .unwrap();
@@ -602,7 +606,7 @@ async fn counters_match_the_rows() {
     .await
     .unwrap();
     sqlx::raw_sql(include_str!("../migrations/sqlite/0002_wallboard.sql")).execute(&old_db).await.unwrap();
-    for table in ["request_counts", "request_intake"] {
+    for table in ["request_counts", "request_hourly", "user_hourly"] {
         let diff: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT count(*) FROM (SELECT * FROM main.{table} WHERE n > 0 EXCEPT SELECT * FROM new.{table} WHERE n > 0)"
         )))

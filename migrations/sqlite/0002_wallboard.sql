@@ -3,10 +3,10 @@
 -- write path can forget it and a bulk load stays consistent:
 --
 -- - counters for what only changes on a write (requests per unit and
---   status; filings per hour, channel and user);
+--   status; filings per hour and channel, and per hour and user);
 -- - partial indexes over the *open* requests for what changes with the
---   clock (overdue, due soon, aging), so those reads grow with the open
---   backlog, never with the closed history;
+--   clock (overdue, due soon, aging), read as per-unit range counts, so
+--   those reads grow with the open backlog, never with the closed history;
 -- - a full index on filing time for the last 24 hours (hot spots).
 --
 -- The status lists in the partial indexes must stay word for word the same
@@ -23,24 +23,34 @@ CREATE TABLE request_counts (
 ) WITHOUT ROWID;
 
 -- Requests filed per UTC hour (created_at / 3600000; Istanbul is a whole
--- number of hours from UTC), channel and filing user, with how many carry a
--- call duration and its sum.
-CREATE TABLE request_intake (
+-- number of hours from UTC) and channel: the intake.
+CREATE TABLE request_hourly (
+    hour    INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (hour, channel)
+) WITHOUT ROWID;
+
+-- Requests filed per UTC hour and filing user, with how many carry a call
+-- duration and its sum: the agents' tallies.
+CREATE TABLE user_hourly (
     hour         INTEGER NOT NULL,
-    channel      TEXT NOT NULL,
     created_by   TEXT NOT NULL,
     n            INTEGER NOT NULL,
     calls        INTEGER NOT NULL,
     call_seconds INTEGER NOT NULL,
-    PRIMARY KEY (hour, channel, created_by)
+    PRIMARY KEY (hour, created_by)
 ) WITHOUT ROWID;
 
 INSERT INTO request_counts (unit, status, n)
 SELECT unit, status, count(*) FROM requests GROUP BY unit, status;
 
-INSERT INTO request_intake (hour, channel, created_by, n, calls, call_seconds)
-SELECT created_at / 3600000, channel, created_by, count(*), count(call_seconds), coalesce(sum(call_seconds), 0)
-FROM requests GROUP BY 1, 2, 3;
+INSERT INTO request_hourly (hour, channel, n)
+SELECT created_at / 3600000, channel, count(*) FROM requests GROUP BY 1, 2;
+
+INSERT INTO user_hourly (hour, created_by, n, calls, call_seconds)
+SELECT created_at / 3600000, created_by, count(*), count(call_seconds), coalesce(sum(call_seconds), 0)
+FROM requests GROUP BY 1, 2;
 
 -- The store writes requests with an UPSERT (INSERT ... ON CONFLICT DO
 -- UPDATE), so a change of a row fires the UPDATE triggers, never a hidden
@@ -49,19 +59,22 @@ CREATE TRIGGER requests_stats_insert AFTER INSERT ON requests
 BEGIN
     INSERT INTO request_counts (unit, status, n) VALUES (NEW.unit, NEW.status, 1)
         ON CONFLICT (unit, status) DO UPDATE SET n = n + 1;
-    INSERT INTO request_intake (hour, channel, created_by, n, calls, call_seconds)
-        VALUES (NEW.created_at / 3600000, NEW.channel, NEW.created_by, 1,
+    INSERT INTO request_hourly (hour, channel, n) VALUES (NEW.created_at / 3600000, NEW.channel, 1)
+        ON CONFLICT (hour, channel) DO UPDATE SET n = n + 1;
+    INSERT INTO user_hourly (hour, created_by, n, calls, call_seconds)
+        VALUES (NEW.created_at / 3600000, NEW.created_by, 1,
                 NEW.call_seconds IS NOT NULL, coalesce(NEW.call_seconds, 0))
-        ON CONFLICT (hour, channel, created_by) DO UPDATE SET
+        ON CONFLICT (hour, created_by) DO UPDATE SET
             n = n + 1, calls = calls + excluded.calls, call_seconds = call_seconds + excluded.call_seconds;
 END;
 
 CREATE TRIGGER requests_stats_delete AFTER DELETE ON requests
 BEGIN
     UPDATE request_counts SET n = n - 1 WHERE unit = OLD.unit AND status = OLD.status;
-    UPDATE request_intake SET
+    UPDATE request_hourly SET n = n - 1 WHERE hour = OLD.created_at / 3600000 AND channel = OLD.channel;
+    UPDATE user_hourly SET
         n = n - 1, calls = calls - (OLD.call_seconds IS NOT NULL), call_seconds = call_seconds - coalesce(OLD.call_seconds, 0)
-    WHERE hour = OLD.created_at / 3600000 AND channel = OLD.channel AND created_by = OLD.created_by;
+    WHERE hour = OLD.created_at / 3600000 AND created_by = OLD.created_by;
 END;
 
 CREATE TRIGGER requests_stats_status AFTER UPDATE OF unit, status ON requests
@@ -72,17 +85,27 @@ BEGIN
         ON CONFLICT (unit, status) DO UPDATE SET n = n + 1;
 END;
 
-CREATE TRIGGER requests_stats_intake AFTER UPDATE OF created_at, channel, created_by, call_seconds ON requests
+-- Filing time, channel, filer and call duration never change after filing
+-- today; these keep the counters right if they ever do.
+CREATE TRIGGER requests_stats_channel AFTER UPDATE OF created_at, channel ON requests
 WHEN OLD.created_at IS NOT NEW.created_at OR OLD.channel IS NOT NEW.channel
-    OR OLD.created_by IS NOT NEW.created_by OR OLD.call_seconds IS NOT NEW.call_seconds
 BEGIN
-    UPDATE request_intake SET
+    UPDATE request_hourly SET n = n - 1 WHERE hour = OLD.created_at / 3600000 AND channel = OLD.channel;
+    INSERT INTO request_hourly (hour, channel, n) VALUES (NEW.created_at / 3600000, NEW.channel, 1)
+        ON CONFLICT (hour, channel) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER requests_stats_user AFTER UPDATE OF created_at, created_by, call_seconds ON requests
+WHEN OLD.created_at IS NOT NEW.created_at OR OLD.created_by IS NOT NEW.created_by
+    OR OLD.call_seconds IS NOT NEW.call_seconds
+BEGIN
+    UPDATE user_hourly SET
         n = n - 1, calls = calls - (OLD.call_seconds IS NOT NULL), call_seconds = call_seconds - coalesce(OLD.call_seconds, 0)
-    WHERE hour = OLD.created_at / 3600000 AND channel = OLD.channel AND created_by = OLD.created_by;
-    INSERT INTO request_intake (hour, channel, created_by, n, calls, call_seconds)
-        VALUES (NEW.created_at / 3600000, NEW.channel, NEW.created_by, 1,
+    WHERE hour = OLD.created_at / 3600000 AND created_by = OLD.created_by;
+    INSERT INTO user_hourly (hour, created_by, n, calls, call_seconds)
+        VALUES (NEW.created_at / 3600000, NEW.created_by, 1,
                 NEW.call_seconds IS NOT NULL, coalesce(NEW.call_seconds, 0))
-        ON CONFLICT (hour, channel, created_by) DO UPDATE SET
+        ON CONFLICT (hour, created_by) DO UPDATE SET
             n = n + 1, calls = calls + excluded.calls, call_seconds = call_seconds + excluded.call_seconds;
 END;
 
@@ -114,8 +137,8 @@ CREATE INDEX requests_running_due ON requests (sla_due_at, unit)
 CREATE INDEX requests_running_unit_due ON requests (unit, sla_due_at)
     WHERE status IN ('registered', 'forwarded', 'in_progress', 'reopened');
 
--- Open requests by filing time: aging.
-CREATE INDEX requests_open_created ON requests (created_at, unit)
+-- Open requests by unit and filing time: aging.
+CREATE INDEX requests_open_unit_created ON requests (unit, created_at)
     WHERE status IN ('registered', 'forwarded', 'in_progress', 'waiting', 'reopened');
 
 -- Open requests that were bounced, reopened or chased by the citizen.

@@ -68,18 +68,48 @@ fn running_by_unit(counts: &[StatusCount]) -> HashMap<&str, u64> {
     out
 }
 
-pub async fn units(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -> Result<UnitsPane> {
-    let counts = r.status_counts(scope.units()).await?;
-    let not_due = r.running_due_counts(scope.units(), now, None).await?;
-    let due_soon = r.running_due_counts(scope.units(), now, Some(soon(now))).await?;
+/// The reads the units, aging and SLA panes share, from one snapshot.
+struct Backlog {
+    counts: Vec<StatusCount>,
+    /// Running requests not yet due, per unit.
+    not_due: Vec<(String, u64)>,
+    /// Running requests due within the horizon, per unit.
+    due_soon: Vec<(String, u64)>,
+}
 
+impl Backlog {
+    async fn read(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -> Result<Backlog> {
+        Ok(Backlog {
+            counts: r.status_counts(scope.units()).await?,
+            not_due: r.running_due_counts(scope.units(), now, None).await?,
+            due_soon: r.running_due_counts(scope.units(), now, Some(soon(now))).await?,
+        })
+    }
+
+    /// Running requests past their due time, per unit: running − not yet due.
+    fn overdue(&self) -> HashMap<&str, u64> {
+        let mut out = running_by_unit(&self.counts);
+        for (unit, n) in out.iter_mut() {
+            let not_due = self.not_due.iter().find(|(u, _)| u == unit).map_or(0, |(_, d)| *d);
+            *n = n.saturating_sub(not_due);
+        }
+        out
+    }
+}
+
+pub async fn units(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -> Result<UnitsPane> {
+    let backlog = Backlog::read(r, scope, now).await?;
+    Ok(units_pane(&backlog, scope, now))
+}
+
+fn units_pane(b: &Backlog, scope: &Scope, now: DateTime<Utc>) -> UnitsPane {
     let mut rows: BTreeMap<String, UnitCounts> = BTreeMap::new();
     if let Scope::Units(units) = scope {
         for u in units {
             rows.entry(u.clone()).or_default();
         }
     }
-    for c in counts.iter().filter(|c| c.status.is_open()) {
+    for c in b.counts.iter().filter(|c| c.status.is_open()) {
         let row = rows.entry(c.unit.clone()).or_default();
         match c.status {
             Status::InProgress => row.in_progress += c.n,
@@ -88,13 +118,11 @@ pub async fn units(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -
         }
         row.open += c.n;
     }
-    let running = running_by_unit(&counts);
-    for (unit, running) in &running {
-        let not_due = not_due.iter().find(|(u, _)| u == unit).map_or(0, |(_, n)| *n);
-        rows.entry(unit.to_string()).or_default().overdue = running.saturating_sub(not_due);
+    for (unit, n) in b.overdue() {
+        rows.entry(unit.to_string()).or_default().overdue = n;
     }
-    for (unit, n) in due_soon {
-        rows.entry(unit).or_default().due_soon = n;
+    for (unit, n) in &b.due_soon {
+        rows.entry(unit.clone()).or_default().due_soon = *n;
     }
     let keep_all = matches!(scope, Scope::Units(_));
     let mut units: Vec<UnitRow> = rows
@@ -114,13 +142,20 @@ pub async fn units(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -
         total.overdue += u.counts.overdue;
         total.due_soon += u.counts.due_soon;
     }
-    Ok(UnitsPane { generated_at: now, soon_minutes: SOON_MINUTES, units, total })
+    UnitsPane { generated_at: now, soon_minutes: SOON_MINUTES, units, total }
+}
+
+fn age_bounds(now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    AGE_BUCKETS.iter().map(|(_, h)| now - Duration::hours(*h)).collect()
 }
 
 pub async fn aging(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -> Result<AgingPane> {
-    let bounds: Vec<DateTime<Utc>> = AGE_BUCKETS.iter().map(|(_, h)| now - Duration::hours(*h)).collect();
-    let recent = r.open_filed_counts(scope.units(), &bounds).await?;
+    let recent = r.open_filed_counts(scope.units(), &age_bounds(now)).await?;
     let counts = r.status_counts(scope.units()).await?;
+    Ok(aging_pane(&counts, recent, now))
+}
+
+fn aging_pane(counts: &[StatusCount], recent: Vec<(String, usize, u64)>, now: DateTime<Utc>) -> AgingPane {
     let n = AGE_BUCKETS.len() + 1;
     let mut rows: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for (unit, bucket, count) in recent {
@@ -141,7 +176,7 @@ pub async fn aging(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -
             *t += c;
         }
     }
-    Ok(AgingPane {
+    AgingPane {
         generated_at: now,
         buckets: AGE_BUCKETS.iter().map(|(b, _)| b.to_string()).chain([OLDER.to_string()]).collect(),
         total,
@@ -150,21 +185,28 @@ pub async fn aging(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -
             .filter(|(_, c)| c.iter().any(|n| *n > 0))
             .map(|(unit, counts)| AgingRow { unit, counts })
             .collect(),
-    })
+    }
 }
 
 pub async fn sla(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>, limit: u32) -> Result<SlaPane> {
-    let counts = r.status_counts(scope.units()).await?;
-    let running: u64 = running_by_unit(&counts).values().sum();
-    let not_due: u64 = r.running_due_counts(scope.units(), now, None).await?.iter().map(|(_, n)| n).sum();
-    let soon_total: u64 = r.running_due_counts(scope.units(), now, Some(soon(now))).await?.iter().map(|(_, n)| n).sum();
+    let backlog = Backlog::read(r, scope, now).await?;
+    sla_pane(r, &backlog, scope, now, limit).await
+}
+
+async fn sla_pane(
+    r: &mut dyn StatsReader,
+    b: &Backlog,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> Result<SlaPane> {
     let breached = r.running_due_list(scope.units(), None, now, limit).await?;
     let due_soon = r.running_due_list(scope.units(), Some(now), soon(now), limit).await?;
     Ok(SlaPane {
         generated_at: now,
         soon_minutes: SOON_MINUTES,
-        breached: RequestList { total: running.saturating_sub(not_due), items: breached },
-        due_soon: RequestList { total: soon_total, items: due_soon },
+        breached: RequestList { total: b.overdue().values().sum(), items: breached },
+        due_soon: RequestList { total: b.due_soon.iter().map(|(_, n)| n).sum(), items: due_soon },
     })
 }
 
@@ -182,35 +224,30 @@ pub async fn intake(r: &mut dyn StatsReader, now: DateTime<Utc>) -> Result<Intak
     let local = now.with_timezone(&istanbul());
     let date = local.date_naive();
     let current_hour = local.hour();
-    let mut today = [0u64; 24];
-    let mut past = [0u64; 24];
-    let mut channels: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for week in 0..=INTAKE_WEEKS {
-        let start = day_start(date - Duration::weeks(i64::from(week)));
-        for row in r.filings_by_hour(start, start + Duration::hours(24)).await? {
-            let hour = (row.hour - start).num_hours().clamp(0, 23) as usize;
-            let ch = channels.entry(row.channel).or_default();
-            if week == 0 {
-                today[hour] += row.n;
-                ch.0 += row.n;
-            } else {
-                past[hour] += row.n;
-                ch.1 += row.n;
-            }
-        }
+    // Today first, then the same weekday 1..=INTAKE_WEEKS weeks back.
+    let days: Vec<DateTime<Utc>> =
+        (0..=INTAKE_WEEKS).map(|w| day_start(date - Duration::weeks(i64::from(w)))).collect();
+    let filings = r.filings_by_day(&days).await?;
+    let (today, past) = filings.split_first().ok_or_else(|| anyhow::anyhow!("no intake for today"))?;
+    let mut channels: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for (c, n) in &today.channels {
+        channels.entry(c.as_str()).or_default().0 += n;
+    }
+    for (c, n) in past.iter().flat_map(|d| &d.channels) {
+        channels.entry(c.as_str()).or_default().1 += n;
     }
     let weeks = f64::from(INTAKE_WEEKS);
     let hours: Vec<IntakeHour> = (0..24)
         .map(|h| IntakeHour {
             hour: h as u32,
-            today: (h as u32 <= current_hour).then_some(today[h]),
-            average: past[h] as f64 / weeks,
+            today: (h as u32 <= current_hour).then_some(today.hours[h]),
+            average: past.iter().map(|d| d.hours[h]).sum::<u64>() as f64 / weeks,
         })
         .collect();
     let mut channels = channels
         .into_iter()
         .map(|(c, (today, past))| {
-            let channel = Channel::parse(&c).ok_or_else(|| anyhow::anyhow!("bad channel '{c}' in database"))?;
+            let channel = Channel::parse(c).ok_or_else(|| anyhow::anyhow!("bad channel '{c}' in database"))?;
             Ok(IntakeChannel { channel, today, average: past as f64 / weeks })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -222,7 +259,7 @@ pub async fn intake(r: &mut dyn StatsReader, now: DateTime<Utc>) -> Result<Intak
         date,
         current_hour,
         weeks: INTAKE_WEEKS,
-        today: today.iter().sum(),
+        today: today.hours.iter().sum(),
         average_so_far: hours.iter().take(current_hour as usize + 1).map(|h| h.average).sum(),
         average_day: hours.iter().map(|h| h.average).sum(),
         hours,
@@ -345,8 +382,8 @@ async fn escalation_list(r: &mut dyn StatsReader, kind: Escalation, scope: &Scop
     Ok(RequestList { total, items })
 }
 
-/// Every pane from one snapshot; lists get `limit` entries (hot spots at
-/// most [`DEFAULT_HOTSPOTS`] unless `limit` is smaller).
+/// Every pane from one snapshot, sharing the reads they have in common;
+/// lists get `limit` entries (hot spots at most [`DEFAULT_HOTSPOTS`]).
 pub async fn wallboard(
     r: &mut dyn StatsReader,
     users: &[UserInfo],
@@ -354,14 +391,17 @@ pub async fn wallboard(
     now: DateTime<Utc>,
     limit: u32,
 ) -> Result<Wallboard> {
+    let all = Scope::All;
+    let backlog = Backlog::read(r, &all, now).await?;
+    let recent = r.open_filed_counts(None, &age_bounds(now)).await?;
     Ok(Wallboard {
-        units: units(r, &Scope::All, now).await?,
-        aging: aging(r, &Scope::All, now).await?,
-        sla: sla(r, &Scope::All, now, limit).await?,
+        units: units_pane(&backlog, &all, now),
+        aging: aging_pane(&backlog.counts, recent, now),
+        sla: sla_pane(r, &backlog, &all, now, limit).await?,
         intake: intake(r, now).await?,
         agents: agents(r, users, live, now).await?,
-        hotspots: hotspots(r, &Scope::All, now, limit.min(DEFAULT_HOTSPOTS)).await?,
-        escalations: escalations(r, &Scope::All, now, limit).await?,
+        hotspots: hotspots(r, &all, now, limit.min(DEFAULT_HOTSPOTS)).await?,
+        escalations: escalations(r, &all, now, limit).await?,
     })
 }
 

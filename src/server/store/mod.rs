@@ -143,12 +143,13 @@ pub struct StatusCount {
     pub n: u64,
 }
 
-/// Filings of one hour and channel (`hour` is its start).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HourCount {
-    pub hour: DateTime<Utc>,
-    pub channel: String,
-    pub n: u64,
+/// Filings of one 24-hour span.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayFilings {
+    /// Per hour, counted from the span's start.
+    pub hours: [u64; 24],
+    /// Per channel, zero counts left out.
+    pub channels: Vec<(String, u64)>,
 }
 
 /// One user's filings over a span.
@@ -233,8 +234,9 @@ pub trait StatsReader: Send {
         units: UnitScope<'_>,
         bounds: &[DateTime<Utc>],
     ) -> Result<Vec<(String, usize, u64)>>;
-    /// Filings per hour and channel for the hours starting in `[from, to)`.
-    async fn filings_by_hour(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<HourCount>>;
+    /// Filings in the 24 hours from each of `days` (whole hours), in the
+    /// same order.
+    async fn filings_by_day(&mut self, days: &[DateTime<Utc>]) -> Result<Vec<DayFilings>>;
     /// Filings per user for the hours starting in `[from, to)`.
     async fn filings_by_user(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<UserFilings>>;
     /// Category × place pairs filed in `[since, until]` (requests with a
