@@ -436,6 +436,7 @@ impl Cache {
             "DELETE FROM citizens WHERE id NOT IN (SELECT entity_id FROM outbox)",
             "DELETE FROM citizen_phones WHERE citizen_id NOT IN (SELECT id FROM citizens)",
             "DELETE FROM citizen_name_tokens WHERE citizen_id NOT IN (SELECT id FROM citizens)",
+            "DELETE FROM citizen_name_pairs WHERE citizen_id NOT IN (SELECT id FROM citizens)",
             "UPDATE requests SET server = NULL",
             "UPDATE citizens SET server = NULL",
             "DELETE FROM meta WHERE key IN ('cursor', 'epoch')",
@@ -576,6 +577,11 @@ impl Cache {
             Some(id) => self.request(Uuid::parse_str(&id)?).await,
             None => Ok(None),
         }
+    }
+
+    /// How many citizens the cache holds (views).
+    pub async fn citizen_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM citizens").fetch_one(&self.pool).await?)
     }
 
     /// How many requests the cache holds (views).
@@ -726,7 +732,8 @@ async fn put_citizen(tx: &mut SqliteConnection, view: &Citizen, server: Option<&
     .bind(a.and_then(|a| a.number.as_ref()))
     .execute(&mut *tx)
     .await?;
-    crate::search_index::index_citizen(tx, view.id, &view.full_name, &view.phones).await?;
+    let place = a.map(|a| (a.district.as_str(), a.neighbourhood.as_str()));
+    crate::search_index::index_citizen(tx, view.id, &view.full_name, &view.phones, place).await?;
     Ok(())
 }
 
