@@ -70,7 +70,9 @@ async fn cache(n: usize) -> (Cache, PathBuf, Duration, bool) {
     let path = target_dir().join(format!("bench-search-{n}.db"));
     let user = LocalUser { id: uuid::Uuid::nil(), username: "bench".into() };
     if path.exists() {
+        let opening = Instant::now();
         let cache = Cache::open(&path, user.clone()).await.unwrap();
+        println!("opened {} in {:.1} s (with any pending migrations)", path.display(), opening.elapsed().as_secs_f64());
         let complete = cache.meta("bench_citizens").await.unwrap() == Some(n.to_string());
         if complete && cache.citizen_count().await.unwrap() == n as i64 {
             let secs: f64 =
@@ -109,6 +111,9 @@ async fn cache(n: usize) -> (Cache, PathBuf, Duration, bool) {
 struct Query {
     kind: &'static str,
     text: String,
+    /// The citizen it was made from, and that citizen's first phone.
+    target: uuid::Uuid,
+    phone: String,
 }
 
 fn spaced_mobile(national: &str) -> String {
@@ -182,7 +187,7 @@ fn queries(n: usize, per_kind: usize) -> Vec<Query> {
             let count = counts.entry(kind).or_default();
             if *count < per_kind && (i + kind.len()) % 2 == 0 {
                 *count += 1;
-                out.push(Query { kind, text });
+                out.push(Query { kind, text, target: c.id, phone: c.phones[0].clone() });
             }
         }
     }
@@ -205,6 +210,13 @@ fn summary(label: &str, samples: &mut [Duration]) -> f64 {
         ms(*samples.last().unwrap_or(&Duration::ZERO)),
     );
     p99
+}
+
+/// How often the citizen a query was made from is among the first three.
+fn report_found(found: &BTreeMap<&str, Vec<bool>>) {
+    let line: Vec<String> =
+        found.iter().map(|(kind, f)| format!("{kind} {}/{}", f.iter().filter(|x| **x).count(), f.len())).collect();
+    println!("  its citizen in the top 3: {}", line.join(", "));
 }
 
 /// `fzf --filter` over the citizens as text lines, once per whole query.
@@ -234,6 +246,7 @@ fn fzf(n: usize, queries: &[Query]) {
     }
     println!("\nfzf --filter over {n} text lines, once per complete query:");
     let mut by_kind: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
+    let mut found: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
     for q in queries {
         let started = Instant::now();
         let out = std::process::Command::new("fzf")
@@ -242,9 +255,11 @@ fn fzf(n: usize, queries: &[Query]) {
             .output()
             .unwrap();
         let took = started.elapsed();
-        let _ = out.stdout.len();
+        let top3 = String::from_utf8_lossy(&out.stdout).lines().take(3).any(|l| l.contains(&q.phone));
+        found.entry(q.kind).or_default().push(top3);
         by_kind.entry(q.kind).or_default().push(took);
     }
+    report_found(&found);
     let mut all: Vec<Duration> = by_kind.values().flatten().copied().collect();
     for (kind, samples) in &mut by_kind {
         summary(kind, samples);
@@ -277,6 +292,7 @@ async fn run() {
     let mut by_kind: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     let mut whole: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     let mut worst: Vec<(Duration, String)> = Vec::new();
+    let mut found: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
     for q in &queries {
         let chars: Vec<char> = q.text.chars().collect();
         for len in 2..=chars.len() {
@@ -284,10 +300,11 @@ async fn run() {
             let started = Instant::now();
             let hits = cache.search_citizens(&prefix, 20).await.unwrap();
             let took = started.elapsed();
-            std::hint::black_box(hits);
             by_kind.entry(q.kind).or_default().push(took);
             if len == chars.len() {
                 whole.entry(q.kind).or_default().push(took);
+                let top3 = hits.iter().take(3).any(|h| h.citizen.id == q.target);
+                found.entry(q.kind).or_default().push(top3);
             }
             worst.push((took, prefix));
         }
@@ -305,6 +322,7 @@ async fn run() {
         println!("    {:>8.2} ms  {q:?}", ms(*d));
     }
     println!("\ncomplete queries only (for the fzf comparison):");
+    report_found(&found);
     let mut all_whole: Vec<Duration> = whole.values().flatten().copied().collect();
     for (kind, samples) in &mut whole {
         summary(kind, samples);

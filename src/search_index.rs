@@ -295,6 +295,9 @@ async fn find_by_name(
     Ok(found)
 }
 
+/// How many residents holding a name word [`find_in_place`] reads.
+const PLACE_CAP: usize = 250;
+
 /// Residents of the neighbourhood named in the query whose name holds the
 /// other words (those that are not the street or the door number):
 /// `mehmet yilmaz karatas`, `gozukara gunes`.
@@ -312,7 +315,7 @@ async fn find_in_place(
         let word = if could_be_name { vocab.expand(conn, &key).await?.0 } else { Vec::new() };
         if !word.is_empty() {
             let keys: Vec<String> = word.iter().filter_map(|(t, _)| pair_key(&place_tok, t)).collect();
-            let n = count_pairs(conn, &keys, 1000).await?;
+            let n = count_pairs(conn, &keys, PLACE_CAP).await?;
             if n > 0 && best.as_ref().is_none_or(|(m, _)| n < *m) {
                 best = Some((n, keys));
             }
@@ -320,7 +323,7 @@ async fn find_in_place(
         names.push(word);
     }
     let Some((_, keys)) = best else { return Ok(Vec::new()) };
-    let ids = pair_holders(conn, &keys, 1000).await?;
+    let ids = pair_holders(conn, &keys, PLACE_CAP).await?;
     let tokens = tokens_of(conn, &ids).await?;
     let mut addresses: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
     for chunk in ids.chunks(500) {
@@ -340,6 +343,82 @@ async fn find_in_place(
         }
     }
     Ok(out)
+}
+
+/// Residents of the neighbourhood named in the query whose street holds the
+/// other words, or whose door number is one of them ("karatas mh 12 sk no
+/// 7"). The neighbourhood's distinct streets are read first (one index
+/// seek each), so only the residents of matching streets, or with a
+/// matching number, are read.
+async fn find_by_address(
+    conn: &mut SqliteConnection,
+    place: &search::PlaceQuery,
+) -> anyhow::Result<Vec<(String, MatchKind, f32)>> {
+    let words: Vec<&String> = place.rest.iter().filter(|w| !search::is_filler_word(w)).collect();
+    let head = "SELECT id, street_key, number FROM citizens";
+    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("");
+    let push_place = |qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>| {
+        qb.push(" WHERE district = ")
+            .push_bind(place.district.clone())
+            .push(" AND neighbourhood = ")
+            .push_bind(place.neighbourhood.clone());
+    };
+    if words.is_empty() {
+        qb.push(head);
+        push_place(&mut qb);
+    } else {
+        let streets: Vec<String> = sqlx::query_scalar(
+            "WITH RECURSIVE s(k) AS ( \
+               SELECT min(street_key) FROM citizens WHERE district = ?1 AND neighbourhood = ?2 \
+               UNION ALL \
+               SELECT (SELECT min(street_key) FROM citizens \
+                       WHERE district = ?1 AND neighbourhood = ?2 AND street_key > s.k) \
+               FROM s WHERE s.k IS NOT NULL \
+             ) SELECT k FROM s WHERE k IS NOT NULL",
+        )
+        .bind(&place.district)
+        .bind(&place.neighbourhood)
+        .fetch_all(&mut *conn)
+        .await?;
+        // Each word: the streets holding it (else it must be the number).
+        let holding: Vec<Vec<String>> =
+            words.iter().map(|w| streets.iter().filter(|s| search::street_has(s, w)).cloned().collect()).collect();
+        let push_filters = |qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>| {
+            for (w, streets) in words.iter().zip(&holding) {
+                qb.push(" AND (");
+                if !streets.is_empty() {
+                    qb.push("street_key IN ");
+                    push_list(qb, streets.iter().cloned());
+                    qb.push(" OR ");
+                }
+                qb.push("number = ").push_bind((*w).clone()).push(")");
+            }
+        };
+        // The word held by the fewest streets leads: its streets' residents
+        // by street, and the residents with it as their number.
+        let lead = (0..words.len()).min_by_key(|i| holding[*i].len()).unwrap_or(0);
+        if !holding[lead].is_empty() {
+            qb.push(head);
+            push_place(&mut qb);
+            qb.push(" AND street_key IN ");
+            push_list(&mut qb, holding[lead].iter().cloned());
+            push_filters(&mut qb);
+            qb.push(" UNION ");
+        }
+        qb.push(head).push(" INDEXED BY citizens_place_number");
+        push_place(&mut qb);
+        qb.push(" AND number = ").push_bind(words[lead].clone());
+        push_filters(&mut qb);
+    }
+    qb.push(" LIMIT 500");
+    let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, street_key, number)| {
+            search::score_address(&place.rest, street_key.as_deref(), number.as_deref())
+                .map(|score| (id, MatchKind::Address, score))
+        })
+        .collect())
 }
 
 /// Finds citizens: `(id, how it matched, score)`, best first, one row per
@@ -396,32 +475,7 @@ pub async fn find_citizens(
             if let Some(place) = &query.place {
                 // A name with a neighbourhood ("mehmet yilmaz karatas").
                 found.extend(find_in_place(conn, &mut vocab, place).await?);
-                // Addresses: a neighbourhood named in the query narrows to
-                // its residents; the remaining words must match the street.
-                // Narrow in SQL: every meaningful word must be in the street
-                // or be the door number; rank the few survivors in Rust.
-                let words: Vec<&String> = place.rest.iter().filter(|w| !search::is_filler_word(w)).collect();
-                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                    "SELECT id, street_key, number FROM citizens WHERE district = ",
-                );
-                qb.push_bind(place.district.clone())
-                    .push(" AND neighbourhood = ")
-                    .push_bind(place.neighbourhood.clone());
-                for w in &words {
-                    qb.push(" AND (street_key LIKE ")
-                        .push_bind(format!("%{w}%"))
-                        .push(" OR number = ")
-                        .push_bind((*w).clone())
-                        .push(")");
-                }
-                qb.push(" LIMIT 500");
-                let rows: Vec<(String, Option<String>, Option<String>)> =
-                    qb.build_query_as().fetch_all(&mut *conn).await?;
-                for (id, street_key, number) in rows {
-                    if let Some(score) = search::score_address(&place.rest, street_key.as_deref(), number.as_deref()) {
-                        found.push((id, MatchKind::Address, score));
-                    }
-                }
+                found.extend(find_by_address(conn, place).await?);
             }
         }
     }

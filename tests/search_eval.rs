@@ -261,6 +261,24 @@ async fn caller_search_recall() {
     } else {
         println!("misses ({}):\n{}", misses.len(), misses.join("\n"));
     }
+    // The same rule where one list holds both: the console merges hits
+    // (e.g. a caller-ID lookup beside what the agent typed) with
+    // rank_hits, and a number match stays first whatever the name scores.
+    let id = ids["nesrin-yilmaz"];
+    let mut merged = cache.search_citizens("nesrin ylimaz", 20).await.unwrap();
+    assert!(merged.iter().any(|h| h.matched == MatchKind::FuzzyName), "a fuzzy name match to rank");
+    for h in &mut merged {
+        h.score = 10.0;
+    }
+    merged.extend(cache.search_citizens("0532 418 27 63", 20).await.unwrap());
+    merged.extend(cache.search_citizens(&set.citizens[0].tckn.clone().unwrap(), 20).await.unwrap());
+    beyazmasa::search_index::rank_hits(&mut merged);
+    assert_eq!(
+        merged.iter().take(2).map(|h| (h.matched, h.citizen.id)).collect::<Vec<_>>(),
+        [(MatchKind::Tckn, id), (MatchKind::Phone, id)]
+    );
+    assert_kinds_ordered("merged", &merged);
+
     let recall = total.top3 as f64 / total.n as f64;
     assert!(recall >= MIN_RECALL, "recall@{TOP} {:.1}% is below {:.0}%", recall * 100.0, MIN_RECALL * 100.0);
 }

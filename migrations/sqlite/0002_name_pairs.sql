@@ -17,3 +17,7 @@ CREATE TABLE citizen_name_pairs (
 INSERT OR IGNORE INTO citizen_name_pairs (pair, citizen_id)
 SELECT a.token || ' ' || b.token, a.citizen_id
 FROM citizen_name_tokens a JOIN citizen_name_tokens b ON b.citizen_id = a.citizen_id AND a.token < b.token;
+
+-- Address search reads a neighbourhood's residents by street (the
+-- citizens_place index) or by door number.
+CREATE INDEX citizens_place_number ON citizens (district, neighbourhood, number);

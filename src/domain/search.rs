@@ -104,6 +104,12 @@ fn in_street(w: &str, street_words: &[&str], number: Option<&str>) -> bool {
     street_words.iter().any(|s| *s == w || (w.len() >= 3 && s.starts_with(w))) || number == Some(w)
 }
 
+/// Whether an address word names a street (folded, shorthand-expanded):
+/// a whole word of it, or the start of one for 3 letters or more.
+pub fn street_has(street_key: &str, w: &str) -> bool {
+    in_street(w, &street_key.split(' ').collect::<Vec<_>>(), None)
+}
+
 /// Scores an address against the words left after the neighbourhood: each
 /// word must appear in the street (folded, shorthand-expanded) or be the
 /// door number. No remaining words means everyone in the neighbourhood.
