@@ -1,12 +1,20 @@
 //! The SQLite citizen search index, shared by the central store and the
 //! console's offline cache so both find and rank callers alike. Both
 //! databases hold the same index tables (`citizen_phones`,
-//! `citizen_name_tokens`, `name_vocab`) beside a `citizens` table with
-//! `id, tckn, district, neighbourhood, street_key, number`.
+//! `citizen_name_tokens`, `citizen_name_pairs`, `name_vocab`) beside a
+//! `citizens` table with `id, tckn, district, neighbourhood, street_key,
+//! number`.
+//!
+//! A citizen's tokens are the loose keys of its name's words plus one for
+//! its neighbourhood ([`place_token`]); `citizen_name_pairs` holds every
+//! pair of them. A query of one word walks that word's postings; a query of
+//! several words (or words and a neighbourhood) starts from the pair of
+//! words the fewest citizens hold together, so `fatma yilmaz karsiyaka`
+//! reads a few dozen rows rather than every Fatma in the city.
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{AssertSqlSafe, Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use crate::domain::query::CallerQuery;
@@ -25,12 +33,41 @@ pub fn rank_hits(hits: &mut [crate::protocol::CitizenHit]) {
     });
 }
 
-/// Rewrites a citizen's index rows (phones, name tokens, vocabulary).
+/// The search token of a neighbourhood (`@SAHINBEY/Karataş`): it sorts
+/// before every name token and is never in the name vocabulary.
+pub fn place_token(district: &str, neighbourhood: &str) -> String {
+    format!("@{district}/{neighbourhood}")
+}
+
+/// The `citizen_name_pairs` key of two different tokens.
+fn pair_key(a: &str, b: &str) -> Option<String> {
+    match a.cmp(b) {
+        std::cmp::Ordering::Less => Some(format!("{a} {b}")),
+        std::cmp::Ordering::Greater => Some(format!("{b} {a}")),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+fn all_pairs(tokens: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, a) in tokens.iter().enumerate() {
+        for b in &tokens[i + 1..] {
+            out.extend(pair_key(a, b));
+        }
+    }
+    out
+}
+
+/// Rewrites a citizen's index rows (phones, name and place tokens, their
+/// pairs, vocabulary counts). `place` is `(district, neighbourhood)` as
+/// stored in the citizen's row. Tokens that did not change are left alone,
+/// so writing the same citizen again costs two reads.
 pub async fn index_citizen(
     conn: &mut SqliteConnection,
     id: Uuid,
     full_name: &str,
     phones: &[String],
+    place: Option<(&str, &str)>,
 ) -> anyhow::Result<()> {
     let id = id.to_string();
     sqlx::query("DELETE FROM citizen_phones WHERE citizen_id = ?").bind(&id).execute(&mut *conn).await?;
@@ -43,23 +80,345 @@ pub async fn index_citizen(
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("DELETE FROM citizen_name_tokens WHERE citizen_id = ?").bind(&id).execute(&mut *conn).await?;
-    for t in text::name_tokens(full_name) {
-        sqlx::query("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) VALUES (?, ?)")
-            .bind(&t)
+    let names = text::name_tokens(full_name);
+    let mut tokens = names.clone();
+    tokens.extend(place.map(|(d, n)| place_token(d, n)));
+    tokens.sort();
+    let old: Vec<String> =
+        sqlx::query_scalar("SELECT token FROM citizen_name_tokens WHERE citizen_id = ? ORDER BY token")
+            .bind(&id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if old == tokens {
+        return Ok(());
+    }
+    for pair in all_pairs(&old) {
+        sqlx::query("DELETE FROM citizen_name_pairs WHERE pair = ? AND citizen_id = ?")
+            .bind(pair)
             .bind(&id)
             .execute(&mut *conn)
             .await?;
+    }
+    for t in old.iter().filter(|t| !t.starts_with('@')) {
+        sqlx::query("UPDATE name_vocab SET uses = uses - 1 WHERE token = ?").bind(t).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM name_vocab WHERE token = ? AND uses <= 0").bind(t).execute(&mut *conn).await?;
+    }
+    sqlx::query("DELETE FROM citizen_name_tokens WHERE citizen_id = ?").bind(&id).execute(&mut *conn).await?;
+    for t in &tokens {
+        sqlx::query("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) VALUES (?, ?)")
+            .bind(t)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for t in &names {
         let first: String = t.chars().take(1).collect();
         sqlx::query(
             "INSERT INTO name_vocab (token, first, uses) VALUES (?, ?, 1) ON CONFLICT (token) DO UPDATE SET uses = uses + 1",
         )
-        .bind(&t)
+        .bind(t)
         .bind(first)
         .execute(&mut *conn)
         .await?;
     }
+    for pair in all_pairs(&tokens) {
+        sqlx::query("INSERT OR IGNORE INTO citizen_name_pairs (pair, citizen_id) VALUES (?, ?)")
+            .bind(pair)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
+}
+
+/// The name vocabulary by first letter, read once per query.
+#[derive(Default)]
+struct Vocab {
+    by_first: HashMap<String, Vec<(String, i64)>>,
+}
+
+/// A query word: the tokens it may stand for, with scores, best first.
+type Word = Vec<(String, f32)>;
+
+impl Vocab {
+    /// The tokens `word` may stand for (see [`search::expand_word`]) and
+    /// how many citizens hold them, roughly.
+    async fn expand(&mut self, conn: &mut SqliteConnection, word: &str) -> anyhow::Result<(Word, i64)> {
+        let first: String = word.chars().take(1).collect();
+        if !self.by_first.contains_key(&first) {
+            let vocab: Vec<(String, i64)> = sqlx::query_as("SELECT token, uses FROM name_vocab WHERE first = ?")
+                .bind(&first)
+                .fetch_all(&mut *conn)
+                .await?;
+            self.by_first.insert(first.clone(), vocab);
+        }
+        let vocab = &self.by_first[&first];
+        let uses: HashMap<&str, i64> = vocab.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+        let matches = search::expand_word(word, vocab.iter().map(|(t, n)| (t.as_str(), *n)));
+        let size = matches.iter().map(|(t, _, _)| uses.get(t.as_str()).copied().unwrap_or(1)).sum();
+        Ok((matches.into_iter().map(|(t, s, _)| (t, s)).collect(), size))
+    }
+}
+
+/// Binds `values` as a parenthesised list.
+fn push_list(qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>, values: impl IntoIterator<Item = String>) {
+    qb.push("(");
+    let mut list = qb.separated(", ");
+    for v in values {
+        list.push_bind(v);
+    }
+    list.push_unseparated(")");
+}
+
+/// The pair keys meaning "a token of `a` and a token of `b`".
+fn pair_keys(a: &[String], b: &[String]) -> Vec<String> {
+    let mut keys: Vec<String> = a.iter().flat_map(|x| b.iter().filter_map(move |y| pair_key(x, y))).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// How many citizens hold one of the pairs, counting no further than `cap`.
+async fn count_pairs(conn: &mut SqliteConnection, keys: &[String], cap: usize) -> anyhow::Result<usize> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT count(*) FROM (SELECT 1 FROM citizen_name_pairs WHERE pair IN ",
+    );
+    push_list(&mut qb, keys.iter().cloned());
+    qb.push(format!(" LIMIT {cap})"));
+    let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
+    Ok(n as usize)
+}
+
+/// Citizens holding one of the pairs, at most `cap`, each once.
+async fn pair_holders(conn: &mut SqliteConnection, keys: &[String], cap: usize) -> anyhow::Result<Vec<String>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT citizen_id FROM citizen_name_pairs WHERE pair IN ");
+    push_list(&mut qb, keys.iter().cloned());
+    qb.push(format!(" LIMIT {cap}"));
+    let ids: Vec<String> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
+    let mut seen = HashSet::new();
+    Ok(ids.into_iter().filter(|id| seen.insert(id.clone())).collect())
+}
+
+/// Every token of each citizen.
+async fn tokens_of(conn: &mut SqliteConnection, ids: &[String]) -> anyhow::Result<HashMap<String, Vec<String>>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT citizen_id, token FROM citizen_name_tokens WHERE citizen_id IN ",
+        );
+        push_list(&mut qb, chunk.iter().cloned());
+        let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        for (id, t) in rows {
+            out.entry(id).or_default().push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// Candidates for a query of two or more words: the holders of the pair
+/// of words fewest citizens hold together (capped at `cap`).
+async fn candidates_by_pairs(conn: &mut SqliteConnection, words: &[Word], cap: usize) -> anyhow::Result<Vec<String>> {
+    let tokens: Vec<Vec<String>> = words.iter().map(|w| w.iter().map(|(t, _)| t.clone()).collect()).collect();
+    let mut best: Option<(usize, Vec<String>)> = None;
+    for i in 0..tokens.len() {
+        for j in i + 1..tokens.len() {
+            let keys = pair_keys(&tokens[i], &tokens[j]);
+            let n = if tokens.len() == 2 { 0 } else { count_pairs(conn, &keys, 2000).await? };
+            if tokens.len() > 2 && n == 0 {
+                // Nobody holds these two words together, so nobody holds all.
+                return Ok(Vec::new());
+            }
+            if best.as_ref().is_none_or(|(m, _)| n < *m) {
+                best = Some((n, keys));
+            }
+        }
+    }
+    let Some((_, keys)) = best else { return Ok(Vec::new()) };
+    pair_holders(conn, &keys, cap).await
+}
+
+/// Citizens whose name holds every word: `(id, score, all exact)`. Exact
+/// spellings first; typos, prefixes and near spellings only if those do
+/// not fill `limit`.
+async fn find_by_name(
+    conn: &mut SqliteConnection,
+    per_word: &[Word],
+    limit: usize,
+) -> anyhow::Result<Vec<(String, f32, bool)>> {
+    let exact: Vec<Word> = per_word.iter().map(|w| w.iter().filter(|(_, s)| *s >= 1.0).cloned().collect()).collect();
+    let mut passes = Vec::new();
+    if exact.iter().all(|w| !w.is_empty()) {
+        passes.push((exact, limit));
+    }
+    passes.push((per_word.to_vec(), 300));
+    let mut found = Vec::new();
+    let mut seen = HashSet::new();
+    for (candidates, cap) in passes {
+        let scored: Vec<(String, Option<(f32, bool)>)> = if candidates.len() == 1 {
+            // One word: walk its postings.
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "SELECT citizen_id, token FROM citizen_name_tokens WHERE token IN ",
+            );
+            push_list(&mut qb, candidates[0].iter().map(|(t, _)| t.clone()));
+            qb.push(format!(" LIMIT {cap}"));
+            let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+            rows.into_iter().map(|(id, t)| (id, search::score_name(per_word, &[t]))).collect()
+        } else {
+            // Several: start from the rarest pair, check the rest here.
+            let verify = if candidates.len() == 2 { cap } else { cap.max(2000) };
+            let ids = candidates_by_pairs(conn, &candidates, verify).await?;
+            let tokens = tokens_of(conn, &ids).await?;
+            ids.into_iter()
+                .map(|id| {
+                    let score = tokens.get(&id).and_then(|t| search::score_name(per_word, t));
+                    (id, score)
+                })
+                .collect()
+        };
+        for (id, score) in scored {
+            if let Some((score, exact)) = score
+                && seen.insert(id.clone())
+            {
+                found.push((id, score, exact));
+            }
+        }
+        if found.len() >= limit {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// How many residents holding a name word [`find_in_place`] reads.
+const PLACE_CAP: usize = 250;
+
+/// Residents of the neighbourhood named in the query whose name holds the
+/// other words (those that are not the street or the door number):
+/// `mehmet yilmaz karatas`, `gozukara gunes`.
+async fn find_in_place(
+    conn: &mut SqliteConnection,
+    vocab: &mut Vocab,
+    place: &search::PlaceQuery,
+) -> anyhow::Result<Vec<(String, MatchKind, f32)>> {
+    let place_tok = place_token(&place.district, &place.neighbourhood);
+    let mut names: Vec<Word> = Vec::with_capacity(place.rest.len());
+    let mut best: Option<(usize, Vec<String>)> = None;
+    for w in &place.rest {
+        let key = text::name_tokens(w).into_iter().next().unwrap_or_default();
+        let could_be_name = !search::is_filler_word(w) && !w.chars().all(|c| c.is_ascii_digit()) && w != "nolu";
+        let word = if could_be_name { vocab.expand(conn, &key).await?.0 } else { Vec::new() };
+        if !word.is_empty() {
+            let keys: Vec<String> = word.iter().filter_map(|(t, _)| pair_key(&place_tok, t)).collect();
+            let n = count_pairs(conn, &keys, PLACE_CAP).await?;
+            if n > 0 && best.as_ref().is_none_or(|(m, _)| n < *m) {
+                best = Some((n, keys));
+            }
+        }
+        names.push(word);
+    }
+    let Some((_, keys)) = best else { return Ok(Vec::new()) };
+    let ids = pair_holders(conn, &keys, PLACE_CAP).await?;
+    let tokens = tokens_of(conn, &ids).await?;
+    let mut addresses: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id, street_key, number FROM citizens WHERE id IN ");
+        push_list(&mut qb, chunk.iter().cloned());
+        let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        addresses.extend(rows.into_iter().map(|(id, s, n)| (id, (s, n))));
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        let (Some(toks), Some((street, number))) = (tokens.get(&id), addresses.get(&id)) else { continue };
+        if let Some((score, exact)) =
+            search::score_name_in_place(&place.rest, &names, toks, street.as_deref(), number.as_deref())
+        {
+            out.push((id, if exact { MatchKind::Name } else { MatchKind::FuzzyName }, score));
+        }
+    }
+    Ok(out)
+}
+
+/// Residents of the neighbourhood named in the query whose street holds the
+/// other words, or whose door number is one of them ("karatas mh 12 sk no
+/// 7"). The neighbourhood's distinct streets are read first (one index
+/// seek each), so only the residents of matching streets, or with a
+/// matching number, are read.
+async fn find_by_address(
+    conn: &mut SqliteConnection,
+    place: &search::PlaceQuery,
+) -> anyhow::Result<Vec<(String, MatchKind, f32)>> {
+    let words: Vec<&String> = place.rest.iter().filter(|w| !search::is_filler_word(w)).collect();
+    let head = "SELECT id, street_key, number FROM citizens";
+    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("");
+    let push_place = |qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>| {
+        qb.push(" WHERE district = ")
+            .push_bind(place.district.clone())
+            .push(" AND neighbourhood = ")
+            .push_bind(place.neighbourhood.clone());
+    };
+    if words.is_empty() {
+        qb.push(head);
+        push_place(&mut qb);
+    } else {
+        let streets: Vec<String> = sqlx::query_scalar(
+            "WITH RECURSIVE s(k) AS ( \
+               SELECT min(street_key) FROM citizens WHERE district = ?1 AND neighbourhood = ?2 \
+               UNION ALL \
+               SELECT (SELECT min(street_key) FROM citizens \
+                       WHERE district = ?1 AND neighbourhood = ?2 AND street_key > s.k) \
+               FROM s WHERE s.k IS NOT NULL \
+             ) SELECT k FROM s WHERE k IS NOT NULL",
+        )
+        .bind(&place.district)
+        .bind(&place.neighbourhood)
+        .fetch_all(&mut *conn)
+        .await?;
+        // Each word: the streets holding it (else it must be the number).
+        let holding: Vec<Vec<String>> =
+            words.iter().map(|w| streets.iter().filter(|s| search::street_has(s, w)).cloned().collect()).collect();
+        let push_filters = |qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>| {
+            for (w, streets) in words.iter().zip(&holding) {
+                qb.push(" AND (");
+                if !streets.is_empty() {
+                    qb.push("street_key IN ");
+                    push_list(qb, streets.iter().cloned());
+                    qb.push(" OR ");
+                }
+                qb.push("number = ").push_bind((*w).clone()).push(")");
+            }
+        };
+        // The word held by the fewest streets leads: its streets' residents
+        // by street, and the residents with it as their number.
+        let lead = (0..words.len()).min_by_key(|i| holding[*i].len()).unwrap_or(0);
+        if !holding[lead].is_empty() {
+            qb.push(head);
+            push_place(&mut qb);
+            qb.push(" AND street_key IN ");
+            push_list(&mut qb, holding[lead].iter().cloned());
+            push_filters(&mut qb);
+            qb.push(" UNION ");
+        }
+        qb.push(head).push(" INDEXED BY citizens_place_number");
+        push_place(&mut qb);
+        qb.push(" AND number = ").push_bind(words[lead].clone());
+        push_filters(&mut qb);
+    }
+    qb.push(" LIMIT 500");
+    let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, street_key, number)| {
+            search::score_address(&place.rest, street_key.as_deref(), number.as_deref())
+                .map(|score| (id, MatchKind::Address, score))
+        })
+        .collect())
 }
 
 /// Finds citizens: `(id, how it matched, score)`, best first, one row per
@@ -101,95 +460,22 @@ pub async fn find_citizens(
         }
         CallerQuery::Text { name_tokens, .. } => {
             // Names: expand each query word to the vocabulary tokens it
-            // may mean (exact, prefix as typed, or within edit distance),
-            // then take citizens holding a match for the rarest word.
-            let mut words: Vec<(Vec<(String, f32)>, i64)> = Vec::new();
+            // may mean (exact, prefix as typed, or within edit distance);
+            // every word must match one of the citizen's tokens.
+            let mut vocab = Vocab::default();
+            let mut words: Vec<Word> = Vec::new();
             for word in name_tokens.iter().take(4) {
-                let first: String = word.chars().take(1).collect();
-                let vocab: Vec<(String, i64)> = sqlx::query_as("SELECT token, uses FROM name_vocab WHERE first = ?")
-                    .bind(&first)
-                    .fetch_all(&mut *conn)
-                    .await?;
-                let uses: HashMap<&str, i64> = vocab.iter().map(|(t, n)| (t.as_str(), *n)).collect();
-                let matches = search::expand_word(word, vocab.iter().map(|(t, n)| (t.as_str(), *n)));
-                let size = matches.iter().map(|(t, _, _)| uses.get(t.as_str()).copied().unwrap_or(1)).sum();
-                words.push((matches.into_iter().map(|(t, s, _)| (t, s)).collect(), size));
+                words.push(vocab.expand(conn, word).await?.0);
             }
-            if !words.is_empty() && words.iter().all(|(w, _)| !w.is_empty()) {
-                // The rarest word drives the join; the others are checked
-                // per citizen through the (citizen_id, token) index.
-                words.sort_by_key(|(_, size)| *size);
-                let per_word: Vec<Vec<(String, f32)>> = words.into_iter().map(|(w, _)| w).collect();
-                // First exact matches only (every word as typed), then all.
-                let exact: Vec<Vec<(String, f32)>> =
-                    per_word.iter().map(|w| w.iter().filter(|(_, s)| *s >= 1.0).cloned().collect()).collect();
-                let mut passes = Vec::new();
-                if exact.iter().all(|w| !w.is_empty()) {
-                    passes.push((exact, limit));
-                }
-                passes.push((per_word.clone(), 300));
-                for (candidates, cap) in passes {
-                    let mut sql = String::from("SELECT t0.citizen_id");
-                    for i in 0..candidates.len() {
-                        sql.push_str(&format!(", t{i}.token"));
-                    }
-                    sql.push_str(" FROM citizen_name_tokens t0");
-                    for (i, w) in candidates.iter().enumerate().skip(1) {
-                        let ph = vec!["?"; w.len()].join(",");
-                        sql.push_str(&format!(
-                            " JOIN citizen_name_tokens t{i} ON t{i}.citizen_id = t0.citizen_id AND t{i}.token IN ({ph})"
-                        ));
-                    }
-                    let ph = vec!["?"; candidates[0].len()].join(",");
-                    sql.push_str(&format!(" WHERE t0.token IN ({ph}) LIMIT {cap}"));
-                    let mut q = sqlx::query(AssertSqlSafe(sql));
-                    for w in candidates.iter().skip(1).chain(std::iter::once(&candidates[0])) {
-                        for (t, _) in w {
-                            q = q.bind(t);
-                        }
-                    }
-                    let rows = q.fetch_all(&mut *conn).await?;
-                    for row in &rows {
-                        let id: String = row.try_get(0)?;
-                        let toks: Vec<String> =
-                            (0..candidates.len()).map(|i| row.try_get(i + 1)).collect::<Result<_, _>>()?;
-                        if let Some((score, exact)) = search::score_name(&per_word, &toks) {
-                            let kind = if exact { MatchKind::Name } else { MatchKind::FuzzyName };
-                            found.push((id, kind, score));
-                        }
-                    }
-                    if found.len() >= limit {
-                        break;
-                    }
+            if !words.is_empty() && words.iter().all(|w| !w.is_empty()) {
+                for (id, score, exact) in find_by_name(conn, &words, limit).await? {
+                    found.push((id, if exact { MatchKind::Name } else { MatchKind::FuzzyName }, score));
                 }
             }
-            // Addresses: a neighbourhood named in the query narrows to
-            // its residents; the remaining words must match the street.
             if let Some(place) = &query.place {
-                // Narrow in SQL: every meaningful word must be in the street
-                // or be the door number; rank the few survivors in Rust.
-                let words: Vec<&String> = place.rest.iter().filter(|w| !search::is_filler_word(w)).collect();
-                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                    "SELECT id, street_key, number FROM citizens WHERE district = ",
-                );
-                qb.push_bind(place.district.clone())
-                    .push(" AND neighbourhood = ")
-                    .push_bind(place.neighbourhood.clone());
-                for w in &words {
-                    qb.push(" AND (street_key LIKE ")
-                        .push_bind(format!("%{w}%"))
-                        .push(" OR number = ")
-                        .push_bind((*w).clone())
-                        .push(")");
-                }
-                qb.push(" LIMIT 500");
-                let rows: Vec<(String, Option<String>, Option<String>)> =
-                    qb.build_query_as().fetch_all(&mut *conn).await?;
-                for (id, street_key, number) in rows {
-                    if let Some(score) = search::score_address(&place.rest, street_key.as_deref(), number.as_deref()) {
-                        found.push((id, MatchKind::Address, score));
-                    }
-                }
+                // A name with a neighbourhood ("mehmet yilmaz karatas").
+                found.extend(find_in_place(conn, &mut vocab, place).await?);
+                found.extend(find_by_address(conn, place).await?);
             }
         }
     }

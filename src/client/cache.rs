@@ -3,6 +3,7 @@
 //! two can never drift apart; pulled pages are applied together with their
 //! cursor.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -794,6 +795,7 @@ impl Cache {
             "DELETE FROM citizens WHERE id NOT IN (SELECT entity_id FROM outbox)",
             "DELETE FROM citizen_phones WHERE citizen_id NOT IN (SELECT id FROM citizens)",
             "DELETE FROM citizen_name_tokens WHERE citizen_id NOT IN (SELECT id FROM citizens)",
+            "DELETE FROM citizen_name_pairs WHERE citizen_id NOT IN (SELECT id FROM citizens)",
             "UPDATE requests SET server = NULL",
             "UPDATE citizens SET server = NULL",
             "DELETE FROM meta WHERE key IN ('cursor', 'epoch')",
@@ -877,19 +879,36 @@ impl Cache {
         let query = CitizenQuery::new(q, self.gazetteer);
         let mut conn = self.pool.acquire().await?;
         let found = crate::search_index::find_citizens(&mut conn, &query, limit).await?;
-        let mut hits = Vec::with_capacity(found.len());
-        for (id, matched, score) in found {
-            let Some((citizen, _)) = load_citizen(&mut conn, Uuid::parse_str(&id)?).await? else {
-                continue;
-            };
-            let open: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-                "SELECT count(*) FROM requests WHERE citizen_id = ? AND {OPEN_SQL}"
-            )))
-            .bind(&id)
-            .fetch_one(&mut *conn)
-            .await?;
-            hits.push(CitizenHit { citizen, matched, score, open_requests: open as u32 });
+        if found.is_empty() {
+            return Ok(Vec::new());
         }
+        // The hits' views and open requests, in two reads.
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new("SELECT id, view FROM citizens WHERE id IN (");
+        let mut list = qb.separated(", ");
+        for (id, _, _) in &found {
+            list.push_bind(id.as_str());
+        }
+        list.push_unseparated(")");
+        let views: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        let mut citizens: HashMap<String, Citizen> = HashMap::with_capacity(views.len());
+        for (id, view) in views {
+            citizens.insert(id, serde_json::from_str(&view)?);
+        }
+        let mut qb =
+            sqlx::QueryBuilder::<Sqlite>::new("SELECT citizen_id, count(*) FROM requests WHERE citizen_id IN (");
+        let mut list = qb.separated(", ");
+        for (id, _, _) in &found {
+            list.push_bind(id.as_str());
+        }
+        list.push_unseparated(format!(") AND {OPEN_SQL} GROUP BY citizen_id"));
+        let open: HashMap<String, i64> = qb.build_query_as().fetch_all(&mut *conn).await?.into_iter().collect();
+        let mut hits: Vec<CitizenHit> = found
+            .into_iter()
+            .filter_map(|(id, matched, score)| {
+                let open_requests = open.get(&id).copied().unwrap_or(0) as u32;
+                citizens.remove(&id).map(|citizen| CitizenHit { citizen, matched, score, open_requests })
+            })
+            .collect();
         crate::search_index::rank_hits(&mut hits);
         Ok(hits)
     }
@@ -985,6 +1004,11 @@ impl Cache {
         due.sort_unstable();
         due.truncate(limit);
         with_badges(&mut conn, due.into_iter().map(|(_, id)| id).collect()).await
+    }
+
+    /// How many citizens the cache holds (views).
+    pub async fn citizen_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM citizens").fetch_one(&self.pool).await?)
     }
 
     /// How many requests the cache holds (views).
@@ -1282,7 +1306,8 @@ async fn put_citizen(tx: &mut SqliteConnection, view: &Citizen, server: Option<&
     .bind(a.and_then(|a| a.number.as_ref()))
     .execute(&mut *tx)
     .await?;
-    crate::search_index::index_citizen(tx, view.id, &view.full_name, &view.phones).await?;
+    let place = a.map(|a| (a.district.as_str(), a.neighbourhood.as_str()));
+    crate::search_index::index_citizen(tx, view.id, &view.full_name, &view.phones, place).await?;
     Ok(())
 }
 

@@ -79,28 +79,54 @@ impl Gazetteer {
     /// Finds a neighbourhood named inside free text ("karatas mh 12 sk"),
     /// preferring one in a district the text also names. Returns the place
     /// and the words left over.
+    ///
+    /// When several words could be a neighbourhood, the one followed by
+    /// `mh` wins, then one not followed by a street word (`hurriyet cd` is
+    /// a street, not the Hürriyet neighbourhood), then one in the named
+    /// district, then the longest, then the first. A district's own name
+    /// (`sahinbey`) is taken as the district, not as the village of that
+    /// name elsewhere, unless another word names that other district.
     pub fn find_in_text(&self, folded: &str) -> Option<(&PlaceRef, Vec<String>)> {
         let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
-        let named_district = words.iter().find_map(|w| self.districts.get(*w)).map(|(c, _)| c.clone());
+        // (rank, start, len, place)
+        type Rank = (bool, bool, bool, usize, std::cmp::Reverse<usize>);
+        let mut best: Option<(Rank, usize, usize, &PlaceRef)> = None;
         for len in (1..=self.max_words.min(words.len())).rev() {
             for start in 0..=words.len() - len {
                 let key = words[start..start + len].join(" ");
-                if let Some(list) = self.neighbourhoods.get(&key) {
-                    let place = named_district
-                        .as_ref()
-                        .and_then(|d| list.iter().find(|p| &p.district_code == d))
-                        .unwrap_or(&list[0]);
-                    let rest = words[..start]
-                        .iter()
-                        .chain(&words[start + len..])
-                        .filter(|w| !is_place_word(w) && !self.districts.contains_key(**w))
-                        .map(|w| w.to_string())
-                        .collect();
-                    return Some((place, rest));
+                let Some(list) = self.neighbourhoods.get(&key) else { continue };
+                let named_district = words
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i < start || *i >= start + len)
+                    .find_map(|(_, w)| self.districts.get(*w))
+                    .map(|(c, _)| c.as_str());
+                let in_named = named_district.and_then(|d| list.iter().find(|p| p.district_code == d));
+                if len == 1 && self.districts.contains_key(words[start]) && in_named.is_none() {
+                    continue;
+                }
+                let place = in_named.unwrap_or(&list[0]);
+                let next = words.get(start + len).copied();
+                let rank = (
+                    next.is_some_and(is_place_word),
+                    !next.is_some_and(is_street_word),
+                    in_named.is_some(),
+                    len,
+                    std::cmp::Reverse(start),
+                );
+                if best.as_ref().is_none_or(|b| rank > b.0) {
+                    best = Some((rank, start, len, place));
                 }
             }
         }
-        None
+        let (_, start, len, place) = best?;
+        let rest = words[..start]
+            .iter()
+            .chain(&words[start + len..])
+            .filter(|w| !is_place_word(w) && !self.districts.contains_key(**w))
+            .map(|w| w.to_string())
+            .collect();
+        Some((place, rest))
     }
 
     /// All places, for fuzzy pickers: (folded key, place).
@@ -112,6 +138,25 @@ impl Gazetteer {
 /// Words that only say "this is a neighbourhood/street".
 fn is_place_word(w: &str) -> bool {
     matches!(w, "mh" | "mah" | "mahalle" | "mahallesi")
+}
+
+/// Words that say the name before them is a street's.
+fn is_street_word(w: &str) -> bool {
+    matches!(
+        w,
+        "cd" | "cad"
+            | "cadde"
+            | "caddesi"
+            | "sk"
+            | "sok"
+            | "sokak"
+            | "sokagi"
+            | "blv"
+            | "bulv"
+            | "bulvar"
+            | "bulvari"
+            | "nolu"
+    )
 }
 
 fn strip_suffix_word(s: &str) -> &str {
@@ -149,5 +194,20 @@ mod tests {
         let (p, rest) = g.find_in_text(&fold("karatas mh 12 sk")).expect("found");
         assert_eq!(p.neighbourhood, "Karataş");
         assert_eq!(rest, vec!["12".to_string(), "sk".to_string()]);
+    }
+
+    #[test]
+    fn a_district_or_a_street_is_not_taken_for_a_neighbourhood() {
+        let g = Gazetteer::shipped();
+        // Şahinbey is also a village in Nizip and Oğuzeli.
+        let (p, rest) = g.find_in_text(&fold("sahinbey perilikaya sehit mehmet sk 3")).expect("found");
+        assert_eq!((p.district_code.as_str(), p.neighbourhood.as_str()), ("SAHINBEY", "Perilikaya"));
+        assert_eq!(rest, ["sehit", "mehmet", "sk", "3"]);
+        assert!(g.find_in_text("sahinbey").is_none());
+        // Hürriyet is a neighbourhood of Şehitkamil too, but here a street.
+        let (p, _) = g.find_in_text("hurriyet cd 23 ibrahimli").expect("found");
+        assert_eq!(p.neighbourhood, "İbrahimli");
+        let (p, _) = g.find_in_text("sehitkamil hurriyet mh").expect("found");
+        assert_eq!(p.neighbourhood, "Hürriyet");
     }
 }

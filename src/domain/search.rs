@@ -98,6 +98,18 @@ pub fn is_filler_word(w: &str) -> bool {
     matches!(w, "no" | "sokagi" | "caddesi" | "bulvari" | "apartmani" | "mahallesi")
 }
 
+/// Whether an address word names the street (a whole street word, or the
+/// start of one for 3 letters or more) or is the door number.
+fn in_street(w: &str, street_words: &[&str], number: Option<&str>) -> bool {
+    street_words.iter().any(|s| *s == w || (w.len() >= 3 && s.starts_with(w))) || number == Some(w)
+}
+
+/// Whether an address word names a street (folded, shorthand-expanded):
+/// a whole word of it, or the start of one for 3 letters or more.
+pub fn street_has(street_key: &str, w: &str) -> bool {
+    in_street(w, &street_key.split(' ').collect::<Vec<_>>(), None)
+}
+
 /// Scores an address against the words left after the neighbourhood: each
 /// word must appear in the street (folded, shorthand-expanded) or be the
 /// door number. No remaining words means everyone in the neighbourhood.
@@ -109,15 +121,51 @@ pub fn score_address(rest: &[String], street_key: Option<&str>, number: Option<&
     let number = number.map(text::fold);
     let mut matched = 0;
     for w in rest {
-        let hit = street_words.iter().any(|s| s == w || (w.len() >= 3 && s.starts_with(w.as_str())))
-            || number.as_deref() == Some(w.as_str());
-        if hit {
+        if in_street(w, &street_words, number.as_deref()) {
             matched += 1;
         } else if !is_filler_word(w) {
             return None;
         }
     }
     (matched > 0).then(|| 0.4 + 0.5 * matched as f32 / rest.len() as f32)
+}
+
+/// Scores a resident of the neighbourhood named in the query against the
+/// other words: each must be in the street or the door number, or else
+/// match one of the resident's name tokens (`names[i]` are the tokens the
+/// i-th word may stand for, with their scores, as [`expand_word`] gives);
+/// at least one must be a name. A word in the street counts as the street,
+/// so `haci ahmet sk` does not find every Ahmet of the neighbourhood.
+/// Returns `(score, every name word exact)`; the score stays just under
+/// that of the same name matched without a place, so a citizen whose name
+/// holds every word comes first.
+pub fn score_name_in_place(
+    rest: &[String],
+    names: &[Vec<(String, f32)>],
+    tokens: &[String],
+    street_key: Option<&str>,
+    number: Option<&str>,
+) -> Option<(f32, bool)> {
+    let street_words: Vec<&str> = street_key.unwrap_or("").split(' ').collect();
+    let number = number.map(text::fold);
+    let (mut total, mut counted, mut named, mut all_exact) = (0.0, 0, 0, true);
+    for (w, candidates) in rest.iter().zip(names) {
+        if in_street(w, &street_words, number.as_deref()) {
+            total += 1.0;
+        } else if let Some(best) =
+            candidates.iter().filter(|(t, _)| tokens.contains(t)).map(|(_, s)| *s).reduce(f32::max)
+        {
+            total += best;
+            named += 1;
+            all_exact &= best >= 1.0;
+        } else if is_filler_word(w) {
+            continue;
+        } else {
+            return None;
+        }
+        counted += 1;
+    }
+    (named > 0).then(|| (0.95 * total / counted as f32, all_exact))
 }
 
 #[cfg(test)]
@@ -152,5 +200,42 @@ mod tests {
         let rest = vec!["12".to_string(), "sokagi".to_string()];
         assert!(score_address(&rest, Some("12 sokagi"), Some("5")).is_some());
         assert!(score_address(&rest, Some("ataturk bulvari"), Some("5")).is_none());
+    }
+
+    #[test]
+    fn residents_match_by_name_street_or_number() {
+        let words = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let names = |ws: &[&str]| ws.iter().map(|w| vec![(w.to_string(), 1.0)]).collect::<Vec<_>>();
+        let tokens = words(&["fatma", "yilmaz"]);
+        // "fatma yilmaz <neighbourhood> istasyon cd"
+        let rest = words(&["fatma", "yilmaz", "istasyon", "caddesi"]);
+        let got = score_name_in_place(
+            &rest,
+            &names(&["fatma", "yilmaz", "istasyon", "caddesi"]),
+            &tokens,
+            Some("istasyon caddesi"),
+            Some("12"),
+        );
+        assert_eq!(got.map(|(_, exact)| exact), Some(true));
+        assert!(got.unwrap().0 < 1.0);
+        // Another street, or another name: no.
+        assert!(
+            score_name_in_place(
+                &rest,
+                &names(&["fatma", "yilmaz", "istasyon", "caddesi"]),
+                &tokens,
+                Some("emek sokagi"),
+                None
+            )
+            .is_none()
+        );
+        assert!(score_name_in_place(&words(&["ayse"]), &names(&["ayse"]), &tokens, None, None).is_none());
+        // A word in the street is the street, and a street alone is no name match.
+        let rest = words(&["haci", "ahmet", "sokagi"]);
+        let ahmet = words(&["ahmet", "kaya"]);
+        assert!(
+            score_name_in_place(&rest, &names(&["haci", "ahmet", "sokagi"]), &ahmet, Some("haci ahmet sokagi"), None)
+                .is_none()
+        );
     }
 }

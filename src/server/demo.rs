@@ -120,6 +120,87 @@ fn fake_mobile(rng: &mut StdRng) -> String {
     format!("+90{}{:07}", prefixes[rng.random_range(0..prefixes.len())], rng.random_range(0..10_000_000))
 }
 
+/// Makes synthetic citizens: names weighted by frequency, places by
+/// neighbourhood population, mostly numbered streets, mobiles (and some
+/// Gaziantep landlines), T.C. Kimlik numbers for 40%.
+struct CitizenMaker {
+    place_pick: Weighted<(String, String)>,
+    male: Weighted<String>,
+    female: Weighted<String>,
+    surname: Weighted<String>,
+    streets: Vec<String>,
+}
+
+impl CitizenMaker {
+    fn new(places: &Places, names: &Names) -> CitizenMaker {
+        CitizenMaker {
+            place_pick: Weighted::new(places.districts.iter().flat_map(|d| {
+                d.neighbourhoods
+                    .iter()
+                    .map(move |n| ((d.code.clone(), n.name.clone()), n.population.unwrap_or(200) as u64))
+            })),
+            male: Weighted::new(names.male.iter().map(|(n, w)| (n.clone(), *w as u64))),
+            female: Weighted::new(names.female.iter().map(|(n, w)| (n.clone(), *w as u64))),
+            surname: Weighted::new(names.surnames.iter().map(|(n, w)| (n.clone(), *w as u64))),
+            streets: names.streets.clone(),
+        }
+    }
+
+    /// One citizen, created within the two years after `start`.
+    fn make(&self, rng: &mut StdRng, start: DateTime<Utc>, version: i64) -> Citizen {
+        let first = if rng.random_bool(0.5) { self.male.pick(rng) } else { self.female.pick(rng) };
+        let full_name = format!("{first} {}", self.surname.pick(rng));
+        let (district, neighbourhood) = self.place_pick.pick(rng).clone();
+        // Gaziantep's streets are mostly numbered ("12 Nolu Sokak").
+        let street = if rng.random_bool(0.6) {
+            format!("{} Nolu Sokak", rng.random_range(1..200))
+        } else {
+            self.streets[rng.random_range(0..self.streets.len())].clone()
+        };
+        let address = Address {
+            district,
+            neighbourhood,
+            street: Some(street),
+            number: Some(rng.random_range(1..120).to_string()),
+        };
+        let mut phones = vec![fake_mobile(rng)];
+        if rng.random_bool(0.2) {
+            phones.push(format!("+90342{:07}", rng.random_range(0..10_000_000)));
+        }
+        let created_at = start + Duration::minutes(rng.random_range(0..730 * 24 * 60));
+        Citizen {
+            id: det_uuid(rng, created_at),
+            full_name,
+            phones,
+            tckn: rng.random_bool(0.4).then(|| fake_tckn(rng)),
+            email: None,
+            address: Some(address),
+            hide_identity: rng.random_bool(0.03),
+            created_at,
+            updated_at: created_at,
+            version,
+            field_versions: Default::default(),
+        }
+    }
+}
+
+/// The citizens [`generate`] makes for the same `seed` and `now`, in the
+/// same order, without a store (versions count from 1). For tests and
+/// benchmarks that need a realistic population elsewhere, e.g. in a
+/// console's offline cache.
+pub fn demo_citizens(seed: u64, now: DateTime<Utc>) -> impl Iterator<Item = Citizen> {
+    let places: Places = crate::domain::reference::shipped_places();
+    let names: Names = serde_json::from_str(NAMES_JSON).expect("the shipped names.json parses");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let start = now - Duration::days(730);
+    let people = CitizenMaker::new(&places, &names);
+    let mut version = 0;
+    std::iter::from_fn(move || {
+        version += 1;
+        Some(people.make(&mut rng, start, version))
+    })
+}
+
 pub async fn create_demo_users(store: &dyn Store, taxonomy: &Taxonomy) -> anyhow::Result<()> {
     if store.user_by_username("agent").await?.is_some() {
         return Ok(());
@@ -175,12 +256,8 @@ pub async fn generate(
     let mut p =
         Progress { citizens_done: 0, requests_done: 0, citizens_total: opts.citizens, requests_total: opts.requests };
 
-    let place_pick = Weighted::new(places.districts.iter().flat_map(|d| {
-        d.neighbourhoods.iter().map(move |n| ((d.code.clone(), n.name.clone()), n.population.unwrap_or(200) as u64))
-    }));
-    let male = Weighted::new(names.male.iter().map(|(n, w)| (n.clone(), *w as u64)));
-    let female = Weighted::new(names.female.iter().map(|(n, w)| (n.clone(), *w as u64)));
-    let surname = Weighted::new(names.surnames.iter().map(|(n, w)| (n.clone(), *w as u64)));
+    let people = CitizenMaker::new(&places, &names);
+    let place_pick = &people.place_pick;
 
     let start = opts.now - Duration::days(730);
     let mut citizens: Vec<(Uuid, Address)> = Vec::with_capacity(opts.citizens as usize);
@@ -188,43 +265,11 @@ pub async fn generate(
     while p.citizens_done < opts.citizens {
         let mut tx = store.begin().await?;
         for _ in 0..BATCH.min(opts.citizens - p.citizens_done) {
-            let first = if rng.random_bool(0.5) { male.pick(&mut rng) } else { female.pick(&mut rng) };
-            let full_name = format!("{first} {}", surname.pick(&mut rng));
-            let (district, neighbourhood) = place_pick.pick(&mut rng).clone();
-            // Gaziantep's streets are mostly numbered ("12 Nolu Sokak").
-            let street = if rng.random_bool(0.6) {
-                format!("{} Nolu Sokak", rng.random_range(1..200))
-            } else {
-                names.streets[rng.random_range(0..names.streets.len())].clone()
-            };
-            let address = Address {
-                district,
-                neighbourhood,
-                street: Some(street),
-                number: Some(rng.random_range(1..120).to_string()),
-            };
-            let mut phones = vec![fake_mobile(&mut rng)];
-            if rng.random_bool(0.2) {
-                phones.push(format!("+90342{:07}", rng.random_range(0..10_000_000)));
-            }
-            let created_at = start + Duration::minutes(rng.random_range(0..730 * 24 * 60));
             let seq = tx.next_seq().await?;
-            let c = Citizen {
-                id: det_uuid(&mut rng, created_at),
-                full_name,
-                phones,
-                tckn: rng.random_bool(0.4).then(|| fake_tckn(&mut rng)),
-                email: None,
-                address: Some(address.clone()),
-                hide_identity: rng.random_bool(0.03),
-                created_at,
-                updated_at: created_at,
-                version: seq,
-                field_versions: Default::default(),
-            };
+            let c = people.make(&mut rng, start, seq);
             tx.put_citizen(&c).await?;
             tx.record_change(seq, CITIZEN, c.id).await?;
-            citizens.push((c.id, address));
+            citizens.push((c.id, c.address.clone().expect("demo citizens have an address")));
             p.citizens_done += 1;
         }
         tx.commit().await?;

@@ -1112,7 +1112,8 @@ impl StoreTx for SqliteTx {
         .bind(c.version)
         .execute(&mut *self.tx)
         .await?;
-        crate::search_index::index_citizen(&mut self.tx, c.id, &c.full_name, &c.phones).await?;
+        let place = district.zip(neighbourhood).map(|(d, n)| (d.as_str(), n.as_str()));
+        crate::search_index::index_citizen(&mut self.tx, c.id, &c.full_name, &c.phones, place).await?;
         Ok(())
     }
 
