@@ -84,7 +84,9 @@ pub struct UnitsPane {
 pub struct AgingPane {
     pub generated_at: DateTime<Utc>,
     /// Bucket names, youngest first: `lt_4h`, `lt_1d`, `lt_3d`, `lt_7d`,
-    /// `lt_15d`, `older`. A request filed 4 h ago is in `lt_1d`.
+    /// `lt_15d`, `older`: filed in the last 4 hours (4 h ago to the
+    /// millisecond included), 4 to 24 hours ago, 1 to 3 days, 3 to 7, 7 to
+    /// 15, and longer ago.
     pub buckets: Vec<String>,
     /// Counts per bucket, in the order of `buckets`, over the units asked for.
     pub total: Vec<u64>,

@@ -151,7 +151,7 @@ impl LiveBoard {
     /// events on `events`.
     pub fn start(events: EventHub) -> Arc<LiveBoard> {
         let (pokes, rx) = mpsc::unbounded_channel();
-        tokio::spawn(notify_stats(events.subscribe(), rx, events));
+        tokio::spawn(notify_stats(events.subscribe(), rx, events.downgrade()));
         Arc::new(LiveBoard { inner: Mutex::new(Inner::default()), pokes })
     }
 
@@ -293,7 +293,7 @@ impl Dirty {
 async fn notify_stats(
     mut changes: broadcast::Receiver<ServerEvent>,
     mut pokes: mpsc::UnboundedReceiver<Dirty>,
-    events: EventHub,
+    events: broadcast::WeakSender<ServerEvent>,
 ) {
     let mut dirty = Dirty::default();
     let mut next = tokio::time::Instant::now();
@@ -311,7 +311,10 @@ async fn notify_stats(
         }
         let now = tokio::time::Instant::now();
         if !dirty.is_empty() && now >= next {
-            events.publish(dirty.take_event());
+            // The server is gone once nobody holds the hub.
+            let Some(hub) = events.upgrade() else { return };
+            // No subscribers is fine.
+            let _ = hub.send(dirty.take_event());
             next = now + STATS_THROTTLE;
         }
     }
@@ -355,6 +358,61 @@ mod tests {
         b.event("2", CallEvent::Ringing, t(30));
         let e = b.event("2", CallEvent::Hangup, t(40)).unwrap();
         assert_eq!((e.ringing_at, e.answered_at), (Some(t(30)), None));
+    }
+
+    #[test]
+    fn a_reroute_names_both_units() {
+        use crate::domain::model::{Channel, Priority, RequestType};
+        use crate::domain::status::Status;
+        use crate::protocol::TimelineEvent;
+        let ev = |kind, unit: &str, at| TimelineEvent {
+            id: Uuid::now_v7(),
+            at,
+            actor: "lead".into(),
+            kind,
+            status: None,
+            unit: Some(unit.into()),
+            text: None,
+            internal: false,
+        };
+        let mut r = Request {
+            id: Uuid::now_v7(),
+            tracking_no: "X".into(),
+            kind: RequestType::Complaint,
+            channel: Channel::Line153,
+            category: "SU_ARIZA".into(),
+            unit: "PARK_BAHCE".into(),
+            status: Status::Forwarded,
+            priority: Priority::Normal,
+            location: None,
+            description: String::new(),
+            citizen_id: None,
+            created_by: Uuid::nil(),
+            assigned_to: None,
+            duplicate_of: None,
+            co_reporters: Vec::new(),
+            sla_due_at: t(100),
+            paused_at: None,
+            contacts: 0,
+            call_seconds: None,
+            created_at: t(0),
+            updated_at: t(50),
+            version: 2,
+            timeline: vec![
+                ev(EventKind::Created, "GASKI", t(0)),
+                ev(EventKind::Forwarded, "GASKI", t(0)),
+                ev(EventKind::Rerouted, "PARK_BAHCE", t(50)),
+            ],
+        };
+        let mut d = Dirty::default();
+        d.request(&r);
+        assert_eq!(d.units.iter().collect::<Vec<_>>(), ["GASKI", "PARK_BAHCE"]);
+        assert_eq!(d.panes.len(), StatsPane::ALL.len());
+        // A later note on the same request names only where it is now.
+        r.updated_at = t(60);
+        let mut d = Dirty::default();
+        d.request(&r);
+        assert_eq!(d.units.iter().collect::<Vec<_>>(), ["PARK_BAHCE"]);
     }
 
     #[test]

@@ -66,6 +66,12 @@ impl EventHub {
     pub fn subscribe(&self) -> broadcast::Receiver<ServerEvent> {
         self.tx.subscribe()
     }
+
+    /// A handle that publishes without keeping the hub open: a background
+    /// task holding it ends with the server.
+    pub fn downgrade(&self) -> broadcast::WeakSender<ServerEvent> {
+        self.tx.downgrade()
+    }
 }
 
 impl Default for EventHub {

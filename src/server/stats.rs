@@ -3,12 +3,13 @@
 //! the server's clock; tests pass fixed instants. The definitions (what is
 //! new, overdue, due soon, how old) live here; the store only counts.
 //!
-//! Speed: nothing here reads the closed history. Counts per unit and status
-//! come from counters the store keeps with every write; the time-dependent
-//! parts read partial indexes over the open requests, and the unbounded
-//! tails are found by subtraction (overdue = running − not yet due; older
-//! than 15 days = open − younger), so even those reads are bounded by the
-//! recent filings rather than by the size of an old backlog.
+//! Speed: nothing here reads the closed history. The backlog panes are
+//! index range counts per unit over the open statuses and a partial index
+//! of the open requests (SQLite counts index entries without decoding
+//! them); overdue is running − not yet due, so an old overdue backlog is
+//! never walked. The intake, agents and hot spots read the recent part of
+//! an index on filing time, and lists take the first entries of an index
+//! range before reading any row.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,46 +60,65 @@ fn soon(now: DateTime<Utc>) -> DateTime<Utc> {
     now + Duration::minutes(i64::from(SOON_MINUTES))
 }
 
-/// Open requests per unit that run the SLA clock, from the counters.
-fn running_by_unit(counts: &[StatusCount]) -> HashMap<&str, u64> {
-    let mut out = HashMap::new();
-    for c in counts.iter().filter(|c| c.status.sla_clock_runs()) {
-        *out.entry(c.unit.as_str()).or_default() += c.n;
-    }
-    out
+fn age_bounds(now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    AGE_BUCKETS.iter().map(|(_, h)| now - Duration::hours(*h)).collect()
 }
 
 /// The reads the units, aging and SLA panes share, from one snapshot.
+#[derive(Default)]
 struct Backlog {
+    /// Units of the scope with open requests.
+    units: Vec<String>,
+    /// Open requests per unit and status.
     counts: Vec<StatusCount>,
-    /// Running requests not yet due, per unit.
-    not_due: Vec<(String, u64)>,
+    /// Open requests per unit and age bucket.
+    ages: Vec<(String, usize, u64)>,
+    /// Running requests with the due time reached, per unit.
+    overdue: Vec<(String, u64)>,
     /// Running requests due within the horizon, per unit.
     due_soon: Vec<(String, u64)>,
 }
 
 impl Backlog {
-    async fn read(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -> Result<Backlog> {
-        Ok(Backlog {
-            counts: r.status_counts(scope.units()).await?,
-            not_due: r.running_due_counts(scope.units(), now, None).await?,
-            due_soon: r.running_due_counts(scope.units(), now, Some(soon(now))).await?,
-        })
-    }
-
-    /// Running requests past their due time, per unit: running − not yet due.
-    fn overdue(&self) -> HashMap<&str, u64> {
-        let mut out = running_by_unit(&self.counts);
-        for (unit, n) in out.iter_mut() {
-            let not_due = self.not_due.iter().find(|(u, _)| u == unit).map_or(0, |(_, d)| *d);
-            *n = n.saturating_sub(not_due);
+    /// What to read: the counts by unit and status, the counts by age, the
+    /// due-time counts (which need the first).
+    async fn read(
+        r: &mut dyn StatsReader,
+        scope: &Scope,
+        now: DateTime<Utc>,
+        (counts, ages, due): (bool, bool, bool),
+    ) -> Result<Backlog> {
+        let mut b = Backlog { units: r.open_units(scope.units()).await?, ..Default::default() };
+        if counts || due {
+            b.counts = r.status_counts(&b.units).await?;
         }
-        out
+        if ages {
+            b.ages = r.open_age_counts(&b.units, &age_bounds(now)).await?;
+        }
+        if due {
+            // Overdue = running − not yet due: the requests not yet due are
+            // the recent ones, fewer than an old overdue backlog.
+            let not_due = r.running_due_counts(&b.units, Some(now), None).await?;
+            let mut running: BTreeMap<&str, u64> = BTreeMap::new();
+            for c in b.counts.iter().filter(|c| c.status.sla_clock_runs()) {
+                *running.entry(c.unit.as_str()).or_default() += c.n;
+            }
+            b.overdue = running
+                .into_iter()
+                .map(|(unit, n)| {
+                    let later = not_due.iter().find(|(u, _)| u == unit).map_or(0, |(_, d)| *d);
+                    (unit.to_string(), n.saturating_sub(later))
+                })
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            b.due_soon = r.running_due_counts(&b.units, Some(now), Some(soon(now))).await?;
+        }
+        Ok(b)
     }
 }
 
 pub async fn units(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -> Result<UnitsPane> {
-    let backlog = Backlog::read(r, scope, now).await?;
+    let backlog = Backlog::read(r, scope, now, (true, false, true)).await?;
     Ok(units_pane(&backlog, scope, now))
 }
 
@@ -109,7 +129,7 @@ fn units_pane(b: &Backlog, scope: &Scope, now: DateTime<Utc>) -> UnitsPane {
             rows.entry(u.clone()).or_default();
         }
     }
-    for c in b.counts.iter().filter(|c| c.status.is_open()) {
+    for c in &b.counts {
         let row = rows.entry(c.unit.clone()).or_default();
         match c.status {
             Status::InProgress => row.in_progress += c.n,
@@ -118,8 +138,8 @@ fn units_pane(b: &Backlog, scope: &Scope, now: DateTime<Utc>) -> UnitsPane {
         }
         row.open += c.n;
     }
-    for (unit, n) in b.overdue() {
-        rows.entry(unit.to_string()).or_default().overdue = n;
+    for (unit, n) in &b.overdue {
+        rows.entry(unit.clone()).or_default().overdue = *n;
     }
     for (unit, n) in &b.due_soon {
         rows.entry(unit.clone()).or_default().due_soon = *n;
@@ -145,30 +165,16 @@ fn units_pane(b: &Backlog, scope: &Scope, now: DateTime<Utc>) -> UnitsPane {
     UnitsPane { generated_at: now, soon_minutes: SOON_MINUTES, units, total }
 }
 
-fn age_bounds(now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    AGE_BUCKETS.iter().map(|(_, h)| now - Duration::hours(*h)).collect()
-}
-
 pub async fn aging(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>) -> Result<AgingPane> {
-    let recent = r.open_filed_counts(scope.units(), &age_bounds(now)).await?;
-    let counts = r.status_counts(scope.units()).await?;
-    Ok(aging_pane(&counts, recent, now))
+    let backlog = Backlog::read(r, scope, now, (false, true, false)).await?;
+    Ok(aging_pane(&backlog, now))
 }
 
-fn aging_pane(counts: &[StatusCount], recent: Vec<(String, usize, u64)>, now: DateTime<Utc>) -> AgingPane {
+fn aging_pane(b: &Backlog, now: DateTime<Utc>) -> AgingPane {
     let n = AGE_BUCKETS.len() + 1;
-    let mut rows: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (unit, bucket, count) in recent {
-        rows.entry(unit).or_insert_with(|| vec![0; n])[bucket.min(n - 1)] += count;
-    }
-    let mut open: BTreeMap<&str, u64> = BTreeMap::new();
-    for c in counts.iter().filter(|c| c.status.is_open()) {
-        *open.entry(c.unit.as_str()).or_default() += c.n;
-    }
-    for (unit, open) in open {
-        let row = rows.entry(unit.to_string()).or_insert_with(|| vec![0; n]);
-        let younger: u64 = row[..n - 1].iter().sum();
-        row[n - 1] = open.saturating_sub(younger);
+    let mut rows: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    for (unit, bucket, count) in &b.ages {
+        rows.entry(unit.as_str()).or_insert_with(|| vec![0; n])[(*bucket).min(n - 1)] += count;
     }
     let mut total = vec![0; n];
     for row in rows.values() {
@@ -180,32 +186,22 @@ fn aging_pane(counts: &[StatusCount], recent: Vec<(String, usize, u64)>, now: Da
         generated_at: now,
         buckets: AGE_BUCKETS.iter().map(|(b, _)| b.to_string()).chain([OLDER.to_string()]).collect(),
         total,
-        units: rows
-            .into_iter()
-            .filter(|(_, c)| c.iter().any(|n| *n > 0))
-            .map(|(unit, counts)| AgingRow { unit, counts })
-            .collect(),
+        units: rows.into_iter().map(|(unit, counts)| AgingRow { unit: unit.to_string(), counts }).collect(),
     }
 }
 
 pub async fn sla(r: &mut dyn StatsReader, scope: &Scope, now: DateTime<Utc>, limit: u32) -> Result<SlaPane> {
-    let backlog = Backlog::read(r, scope, now).await?;
-    sla_pane(r, &backlog, scope, now, limit).await
+    let backlog = Backlog::read(r, scope, now, (false, false, true)).await?;
+    sla_pane(r, &backlog, now, limit).await
 }
 
-async fn sla_pane(
-    r: &mut dyn StatsReader,
-    b: &Backlog,
-    scope: &Scope,
-    now: DateTime<Utc>,
-    limit: u32,
-) -> Result<SlaPane> {
-    let breached = r.running_due_list(scope.units(), None, now, limit).await?;
-    let due_soon = r.running_due_list(scope.units(), Some(now), soon(now), limit).await?;
+async fn sla_pane(r: &mut dyn StatsReader, b: &Backlog, now: DateTime<Utc>, limit: u32) -> Result<SlaPane> {
+    let breached = r.running_due_list(&b.units, None, now, limit).await?;
+    let due_soon = r.running_due_list(&b.units, Some(now), soon(now), limit).await?;
     Ok(SlaPane {
         generated_at: now,
         soon_minutes: SOON_MINUTES,
-        breached: RequestList { total: b.overdue().values().sum(), items: breached },
+        breached: RequestList { total: b.overdue.iter().map(|(_, n)| n).sum(), items: breached },
         due_soon: RequestList { total: b.due_soon.iter().map(|(_, n)| n).sum(), items: due_soon },
     })
 }
@@ -392,12 +388,11 @@ pub async fn wallboard(
     limit: u32,
 ) -> Result<Wallboard> {
     let all = Scope::All;
-    let backlog = Backlog::read(r, &all, now).await?;
-    let recent = r.open_filed_counts(None, &age_bounds(now)).await?;
+    let backlog = Backlog::read(r, &all, now, (true, true, true)).await?;
     Ok(Wallboard {
         units: units_pane(&backlog, &all, now),
-        aging: aging_pane(&backlog.counts, recent, now),
-        sla: sla_pane(r, &backlog, &all, now, limit).await?,
+        aging: aging_pane(&backlog, now),
+        sla: sla_pane(r, &backlog, now, limit).await?,
         intake: intake(r, now).await?,
         agents: agents(r, users, live, now).await?,
         hotspots: hotspots(r, &all, now, limit.min(DEFAULT_HOTSPOTS)).await?,

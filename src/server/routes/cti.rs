@@ -39,18 +39,22 @@ pub async fn call(
     };
     // The wallboard's call state: the call in progress in memory, a
     // finished one in the database (never the caller's number).
+    // A failure here costs the day's tally one call, never the screen pop.
     if let Some(ended) = state.live.call_event(&extension, body.event, chrono::Utc::now()) {
-        let username = state.store.user_by_extension(&extension).await?.map(|u| u.username);
-        state
-            .store
-            .record_call(&CallRecord {
+        let stored = async {
+            let username = state.store.user_by_extension(&extension).await?.map(|u| u.username);
+            let call = CallRecord {
                 extension: extension.clone(),
                 username,
                 ringing_at: ended.ringing_at,
                 answered_at: ended.answered_at,
                 ended_at: ended.ended_at,
-            })
-            .await?;
+            };
+            state.store.record_call(&call).await
+        };
+        if let Err(e) = stored.await {
+            tracing::error!(error = ?e, extension = %extension, "storing a finished call");
+        }
     }
     state.live.agents_changed();
     state.events.publish(ServerEvent::ScreenPop { extension, ani, event: body.event, citizen_id, line: body.line });

@@ -200,44 +200,47 @@ pub const REPEAT_CONTACTS: u32 = 3;
 
 /// Counting reads for the wallboard, inside one read transaction. "Open"
 /// and "running" are the domain's: open is [`Status::is_open`], running
-/// (the SLA clock runs) is [`Status::sla_clock_runs`].
+/// (the SLA clock runs) is [`Status::sla_clock_runs`]. Every read is an
+/// index range or count, never a scan of the requests.
 ///
 /// [`Status::is_open`]: crate::domain::status::Status::is_open
 /// [`Status::sla_clock_runs`]: crate::domain::status::Status::sla_clock_runs
 #[async_trait]
 pub trait StatsReader: Send {
-    /// Requests per unit and status, zero counts left out.
-    async fn status_counts(&mut self, units: UnitScope<'_>) -> Result<Vec<StatusCount>>;
-    /// Running requests with `after < sla_due_at <= until` (no upper bound
-    /// without `until`), per unit.
+    /// The units of a scope that have open requests, by code.
+    async fn open_units(&mut self, units: UnitScope<'_>) -> Result<Vec<String>>;
+    /// Open requests of `units` per unit and status, zero counts left out.
+    async fn status_counts(&mut self, units: &[String]) -> Result<Vec<StatusCount>>;
+    /// Open requests of `units` per unit and filing-time bucket, zero counts
+    /// left out. `bounds` are instants, latest first; bucket `i <
+    /// bounds.len()` holds those filed at or after `bounds[i]` (and before
+    /// `bounds[i - 1]`), bucket `bounds.len()` the older ones.
+    async fn open_age_counts(
+        &mut self,
+        units: &[String],
+        bounds: &[DateTime<Utc>],
+    ) -> Result<Vec<(String, usize, u64)>>;
+    /// Running requests of `units` with `after < sla_due_at <= until`
+    /// (either bound may be left open), per unit.
     async fn running_due_counts(
         &mut self,
-        units: UnitScope<'_>,
-        after: DateTime<Utc>,
+        units: &[String],
+        after: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
     ) -> Result<Vec<(String, u64)>>;
-    /// Running requests with `after < sla_due_at <= until` (no lower bound
-    /// without `after`), the first `limit` by due time.
+    /// Running requests of `units` with `after < sla_due_at <= until`, the
+    /// first `limit` by due time.
     async fn running_due_list(
         &mut self,
-        units: UnitScope<'_>,
+        units: &[String],
         after: Option<DateTime<Utc>>,
         until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<RequestSummary>>;
-    /// Open requests filed at or after the last of `bounds` (instants,
-    /// latest first), per unit and bucket: bucket `i` holds those filed at
-    /// or after `bounds[i]` and before `bounds[i - 1]` (bucket 0: any time
-    /// at or after `bounds[0]`).
-    async fn open_filed_counts(
-        &mut self,
-        units: UnitScope<'_>,
-        bounds: &[DateTime<Utc>],
-    ) -> Result<Vec<(String, usize, u64)>>;
     /// Filings in the 24 hours from each of `days` (whole hours), in the
     /// same order.
     async fn filings_by_day(&mut self, days: &[DateTime<Utc>]) -> Result<Vec<DayFilings>>;
-    /// Filings per user for the hours starting in `[from, to)`.
+    /// Filings per user in `[from, to)`.
     async fn filings_by_user(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<UserFilings>>;
     /// Category × place pairs filed in `[since, until]` (requests with a
     /// neighbourhood), busiest first, with how many of them at or after
