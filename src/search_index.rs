@@ -256,7 +256,9 @@ async fn find_by_name(
     if exact.iter().all(|w| !w.is_empty()) {
         passes.push((exact, limit));
     }
-    passes.push((per_word.to_vec(), 300));
+    // One word reads only its postings; several read every candidate's
+    // tokens as well, so take fewer.
+    passes.push((per_word.to_vec(), if per_word.len() == 1 { 300 } else { 100 }));
     let mut found = Vec::new();
     let mut seen = HashSet::new();
     for (candidates, cap) in passes {
@@ -271,7 +273,7 @@ async fn find_by_name(
             rows.into_iter().map(|(id, t)| (id, search::score_name(per_word, &[t]))).collect()
         } else {
             // Several: start from the rarest pair, check the rest here.
-            let verify = if candidates.len() == 2 { cap } else { cap.max(2000) };
+            let verify = if candidates.len() == 2 { cap } else { cap.max(500) };
             let ids = candidates_by_pairs(conn, &candidates, verify).await?;
             let tokens = tokens_of(conn, &ids).await?;
             ids.into_iter()
@@ -295,51 +297,119 @@ async fn find_by_name(
     Ok(found)
 }
 
-/// How many residents holding a name word [`find_in_place`] reads.
-const PLACE_CAP: usize = 250;
+/// How many candidates [`find_in_place`] reads per pass.
+const PLACE_CAP: usize = 600;
+
+/// The distinct streets of a neighbourhood (folded, shorthand-expanded),
+/// by a walk over the `citizens_place` index: one seek per street.
+async fn streets_of(conn: &mut SqliteConnection, place: &search::PlaceQuery) -> anyhow::Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "WITH RECURSIVE s(k) AS ( \
+           SELECT min(street_key) FROM citizens WHERE district = ?1 AND neighbourhood = ?2 \
+           UNION ALL \
+           SELECT (SELECT min(street_key) FROM citizens \
+                   WHERE district = ?1 AND neighbourhood = ?2 AND street_key > s.k) \
+           FROM s WHERE s.k IS NOT NULL \
+         ) SELECT k FROM s WHERE k IS NOT NULL",
+    )
+    .bind(&place.district)
+    .bind(&place.neighbourhood)
+    .fetch_all(&mut *conn)
+    .await?)
+}
 
 /// Residents of the neighbourhood named in the query whose name holds the
 /// other words (those that are not the street or the door number):
-/// `mehmet yilmaz karatas`, `gozukara gunes`.
+/// `mehmet yilmaz karatas`, `gozukara gunes`. Candidates come from the
+/// pair, among the neighbourhood and the name words, that the fewest
+/// citizens hold; a word no street of the neighbourhood holds must be in
+/// the name, which rules most candidates out before their address is read.
 async fn find_in_place(
     conn: &mut SqliteConnection,
     vocab: &mut Vocab,
     place: &search::PlaceQuery,
+    streets: &[String],
+    limit: usize,
 ) -> anyhow::Result<Vec<(String, MatchKind, f32)>> {
     let place_tok = place_token(&place.district, &place.neighbourhood);
     let mut names: Vec<Word> = Vec::with_capacity(place.rest.len());
-    let mut best: Option<(usize, Vec<String>)> = None;
     for w in &place.rest {
         let key = text::name_tokens(w).into_iter().next().unwrap_or_default();
         let could_be_name = !search::is_filler_word(w) && !w.chars().all(|c| c.is_ascii_digit()) && w != "nolu";
-        let word = if could_be_name { vocab.expand(conn, &key).await?.0 } else { Vec::new() };
-        if !word.is_empty() {
-            let keys: Vec<String> = word.iter().filter_map(|(t, _)| pair_key(&place_tok, t)).collect();
-            let n = count_pairs(conn, &keys, PLACE_CAP).await?;
+        names.push(if could_be_name { vocab.expand(conn, &key).await?.0 } else { Vec::new() });
+    }
+    // Whether each word could be the street or the door number here.
+    let in_street: Vec<bool> = place
+        .rest
+        .iter()
+        .map(|w| {
+            search::is_filler_word(w)
+                || w.chars().any(|c| c.is_ascii_digit())
+                || streets.iter().any(|s| search::street_has(s, w))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    // Words as typed first; typos and prefixes only if those are too few.
+    for exact_only in [true, false] {
+        let sets: Vec<Vec<String>> = names
+            .iter()
+            .filter(|w| !w.is_empty())
+            .map(|w| w.iter().filter(|(_, s)| !exact_only || *s >= 1.0).map(|(t, _)| t.clone()).collect())
+            .filter(|t: &Vec<String>| !t.is_empty())
+            .collect();
+        let mut drivers: Vec<Vec<String>> =
+            sets.iter().map(|t| pair_keys(std::slice::from_ref(&place_tok), t)).collect();
+        for (i, a) in sets.iter().enumerate() {
+            for b in &sets[i + 1..] {
+                drivers.push(pair_keys(a, b));
+            }
+        }
+        let mut best: Option<(usize, Vec<String>)> = None;
+        for keys in drivers {
+            let n = if sets.len() == 1 { 1 } else { count_pairs(conn, &keys, PLACE_CAP).await? };
             if n > 0 && best.as_ref().is_none_or(|(m, _)| n < *m) {
                 best = Some((n, keys));
             }
         }
-        names.push(word);
-    }
-    let Some((_, keys)) = best else { return Ok(Vec::new()) };
-    let ids = pair_holders(conn, &keys, PLACE_CAP).await?;
-    let tokens = tokens_of(conn, &ids).await?;
-    let mut addresses: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let mut qb =
-            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id, street_key, number FROM citizens WHERE id IN ");
-        push_list(&mut qb, chunk.iter().cloned());
-        let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        addresses.extend(rows.into_iter().map(|(id, s, n)| (id, (s, n))));
-    }
-    let mut out = Vec::new();
-    for id in ids {
-        let (Some(toks), Some((street, number))) = (tokens.get(&id), addresses.get(&id)) else { continue };
-        if let Some((score, exact)) =
-            search::score_name_in_place(&place.rest, &names, toks, street.as_deref(), number.as_deref())
-        {
-            out.push((id, if exact { MatchKind::Name } else { MatchKind::FuzzyName }, score));
+        let Some((_, keys)) = best else { continue };
+        let ids: Vec<String> =
+            pair_holders(conn, &keys, PLACE_CAP).await?.into_iter().filter(|id| !seen.contains(id)).collect();
+        let tokens = tokens_of(conn, &ids).await?;
+        // In the neighbourhood, and every word in the name or possibly the street.
+        let names_hit = |toks: &[String], i: usize| names[i].iter().any(|(t, _)| toks.contains(t));
+        let survivors: Vec<(&String, &Vec<String>)> = ids
+            .iter()
+            .filter_map(|id| tokens.get(id).map(|t| (id, t)))
+            .filter(|(_, toks)| {
+                toks.contains(&place_tok) && (0..names.len()).all(|i| in_street[i] || names_hit(toks, i))
+            })
+            .collect();
+        let need_address: Vec<String> =
+            if in_street.iter().zip(&place.rest).any(|(s, w)| *s && !search::is_filler_word(w)) {
+                survivors.iter().map(|(id, _)| (*id).clone()).collect()
+            } else {
+                Vec::new()
+            };
+        let mut addresses: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+        if !need_address.is_empty() {
+            let mut qb =
+                sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id, street_key, number FROM citizens WHERE id IN ");
+            push_list(&mut qb, need_address);
+            let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+            addresses.extend(rows.into_iter().map(|(id, s, n)| (id, (s, n))));
+        }
+        for (id, toks) in survivors {
+            let (street, number) = addresses.get(id).cloned().unwrap_or((None, None));
+            if let Some((score, exact)) =
+                search::score_name_in_place(&place.rest, &names, toks, street.as_deref(), number.as_deref())
+            {
+                seen.insert(id.clone());
+                out.push((id.clone(), if exact { MatchKind::Name } else { MatchKind::FuzzyName }, score));
+            }
+        }
+        if out.len() >= limit {
+            break;
         }
     }
     Ok(out)
@@ -347,12 +417,12 @@ async fn find_in_place(
 
 /// Residents of the neighbourhood named in the query whose street holds the
 /// other words, or whose door number is one of them ("karatas mh 12 sk no
-/// 7"). The neighbourhood's distinct streets are read first (one index
-/// seek each), so only the residents of matching streets, or with a
-/// matching number, are read.
+/// 7"). Only the residents of the streets holding a word, and those with
+/// it as their door number, are read.
 async fn find_by_address(
     conn: &mut SqliteConnection,
     place: &search::PlaceQuery,
+    streets: &[String],
 ) -> anyhow::Result<Vec<(String, MatchKind, f32)>> {
     let words: Vec<&String> = place.rest.iter().filter(|w| !search::is_filler_word(w)).collect();
     let head = "SELECT id, street_key, number FROM citizens";
@@ -367,19 +437,6 @@ async fn find_by_address(
         qb.push(head);
         push_place(&mut qb);
     } else {
-        let streets: Vec<String> = sqlx::query_scalar(
-            "WITH RECURSIVE s(k) AS ( \
-               SELECT min(street_key) FROM citizens WHERE district = ?1 AND neighbourhood = ?2 \
-               UNION ALL \
-               SELECT (SELECT min(street_key) FROM citizens \
-                       WHERE district = ?1 AND neighbourhood = ?2 AND street_key > s.k) \
-               FROM s WHERE s.k IS NOT NULL \
-             ) SELECT k FROM s WHERE k IS NOT NULL",
-        )
-        .bind(&place.district)
-        .bind(&place.neighbourhood)
-        .fetch_all(&mut *conn)
-        .await?;
         // Each word: the streets holding it (else it must be the number).
         let holding: Vec<Vec<String>> =
             words.iter().map(|w| streets.iter().filter(|s| search::street_has(s, w)).cloned().collect()).collect();
@@ -473,9 +530,10 @@ pub async fn find_citizens(
                 }
             }
             if let Some(place) = &query.place {
+                let streets = if place.rest.is_empty() { Vec::new() } else { streets_of(conn, place).await? };
                 // A name with a neighbourhood ("mehmet yilmaz karatas").
-                found.extend(find_in_place(conn, &mut vocab, place).await?);
-                found.extend(find_by_address(conn, place).await?);
+                found.extend(find_in_place(conn, &mut vocab, place, &streets, limit).await?);
+                found.extend(find_by_address(conn, place, &streets).await?);
             }
         }
     }
