@@ -192,13 +192,25 @@ async fn count_pairs(conn: &mut SqliteConnection, keys: &[String], cap: usize) -
     Ok(n as usize)
 }
 
-/// Citizens holding one of the pairs, at most `cap`, each once.
-async fn pair_holders(conn: &mut SqliteConnection, keys: &[String], cap: usize) -> anyhow::Result<Vec<String>> {
-    if keys.is_empty() {
+/// Holders of one of the `driver` pairs who also hold a token of each
+/// `required` set, checked inside SQLite, at most `cap`, each once.
+async fn verified_holders(
+    conn: &mut SqliteConnection,
+    driver: &[String],
+    required: &[Vec<String>],
+    cap: usize,
+) -> anyhow::Result<Vec<String>> {
+    if driver.is_empty() || required.iter().any(|r| r.is_empty()) {
         return Ok(Vec::new());
     }
-    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT citizen_id FROM citizen_name_pairs WHERE pair IN ");
-    push_list(&mut qb, keys.iter().cloned());
+    let mut qb =
+        sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT p.citizen_id FROM citizen_name_pairs p WHERE p.pair IN ");
+    push_list(&mut qb, driver.iter().cloned());
+    for r in required {
+        qb.push(" AND EXISTS (SELECT 1 FROM citizen_name_tokens t WHERE t.citizen_id = p.citizen_id AND t.token IN ");
+        push_list(&mut qb, r.iter().cloned());
+        qb.push(")");
+    }
     qb.push(format!(" LIMIT {cap}"));
     let ids: Vec<String> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
     let mut seen = HashSet::new();
@@ -225,7 +237,7 @@ async fn tokens_of(conn: &mut SqliteConnection, ids: &[String]) -> anyhow::Resul
 /// of words fewest citizens hold together (capped at `cap`).
 async fn candidates_by_pairs(conn: &mut SqliteConnection, words: &[Word], cap: usize) -> anyhow::Result<Vec<String>> {
     let tokens: Vec<Vec<String>> = words.iter().map(|w| w.iter().map(|(t, _)| t.clone()).collect()).collect();
-    let mut best: Option<(usize, Vec<String>)> = None;
+    let mut best: Option<(usize, (usize, usize), Vec<String>)> = None;
     for i in 0..tokens.len() {
         for j in i + 1..tokens.len() {
             let keys = pair_keys(&tokens[i], &tokens[j]);
@@ -234,13 +246,15 @@ async fn candidates_by_pairs(conn: &mut SqliteConnection, words: &[Word], cap: u
                 // Nobody holds these two words together, so nobody holds all.
                 return Ok(Vec::new());
             }
-            if best.as_ref().is_none_or(|(m, _)| n < *m) {
-                best = Some((n, keys));
+            if best.as_ref().is_none_or(|(m, _, _)| n < *m) {
+                best = Some((n, (i, j), keys));
             }
         }
     }
-    let Some((_, keys)) = best else { return Ok(Vec::new()) };
-    pair_holders(conn, &keys, cap).await
+    let Some((_, (i, j), keys)) = best else { return Ok(Vec::new()) };
+    let others: Vec<Vec<String>> =
+        tokens.iter().enumerate().filter(|(k, _)| *k != i && *k != j).map(|(_, t)| t.clone()).collect();
+    verified_holders(conn, &keys, &others, cap).await
 }
 
 /// Citizens whose name holds every word: `(id, score, all exact)`. Exact
@@ -273,8 +287,7 @@ async fn find_by_name(
             rows.into_iter().map(|(id, t)| (id, search::score_name(per_word, &[t]))).collect()
         } else {
             // Several: start from the rarest pair, check the rest here.
-            let verify = if candidates.len() == 2 { cap } else { cap.max(500) };
-            let ids = candidates_by_pairs(conn, &candidates, verify).await?;
+            let ids = candidates_by_pairs(conn, &candidates, cap).await?;
             let tokens = tokens_of(conn, &ids).await?;
             ids.into_iter()
                 .map(|id| {
@@ -297,7 +310,7 @@ async fn find_by_name(
     Ok(found)
 }
 
-/// How many candidates [`find_in_place`] reads per pass.
+/// How far [`find_in_place`] counts a driving pair's holders.
 const PLACE_CAP: usize = 600;
 
 /// The distinct streets of a neighbourhood (folded, shorthand-expanded),
@@ -352,31 +365,43 @@ async fn find_in_place(
     let mut seen = HashSet::new();
     // Words as typed first; typos and prefixes only if those are too few.
     for exact_only in [true, false] {
-        let sets: Vec<Vec<String>> = names
+        // Each name word's tokens; a word no street here could hold must
+        // be in the name.
+        let sets: Vec<(usize, Vec<String>)> = names
             .iter()
-            .filter(|w| !w.is_empty())
-            .map(|w| w.iter().filter(|(_, s)| !exact_only || *s >= 1.0).map(|(t, _)| t.clone()).collect())
-            .filter(|t: &Vec<String>| !t.is_empty())
+            .enumerate()
+            .map(|(i, w)| (i, w.iter().filter(|(_, s)| !exact_only || *s >= 1.0).map(|(t, _)| t.clone()).collect()))
+            .filter(|(_, t): &(usize, Vec<String>)| !t.is_empty())
             .collect();
-        let mut drivers: Vec<Vec<String>> =
-            sets.iter().map(|t| pair_keys(std::slice::from_ref(&place_tok), t)).collect();
-        for (i, a) in sets.iter().enumerate() {
-            for b in &sets[i + 1..] {
-                drivers.push(pair_keys(a, b));
+        let place_set = vec![place_tok.clone()];
+        // Drivers: (the place, a word) and (a word, another word), with what
+        // is left to check for each.
+        let mut drivers: Vec<(Vec<String>, Vec<Vec<String>>)> = Vec::new();
+        let must = |skip: &[usize]| -> Vec<Vec<String>> {
+            sets.iter().filter(|(i, _)| !skip.contains(i) && !in_street[*i]).map(|(_, t)| t.clone()).collect()
+        };
+        for (i, t) in &sets {
+            drivers.push((pair_keys(&place_set, t), must(&[*i])));
+        }
+        for (a, (i, ti)) in sets.iter().enumerate() {
+            for (j, tj) in &sets[a + 1..] {
+                let mut rest = must(&[*i, *j]);
+                rest.push(place_set.clone());
+                drivers.push((pair_keys(ti, tj), rest));
             }
         }
-        let mut best: Option<(usize, Vec<String>)> = None;
-        for keys in drivers {
+        let mut best: Option<(usize, Vec<String>, Vec<Vec<String>>)> = None;
+        for (keys, rest) in drivers {
             let n = if sets.len() == 1 { 1 } else { count_pairs(conn, &keys, PLACE_CAP).await? };
-            if n > 0 && best.as_ref().is_none_or(|(m, _)| n < *m) {
-                best = Some((n, keys));
+            if n > 0 && best.as_ref().is_none_or(|(m, _, _)| n < *m) {
+                best = Some((n, keys, rest));
             }
         }
-        let Some((_, keys)) = best else { continue };
+        let Some((_, keys, rest)) = best else { continue };
+        let cap = if exact_only { limit.max(20) * 2 } else { 100 };
         let ids: Vec<String> =
-            pair_holders(conn, &keys, PLACE_CAP).await?.into_iter().filter(|id| !seen.contains(id)).collect();
+            verified_holders(conn, &keys, &rest, cap).await?.into_iter().filter(|id| !seen.contains(id)).collect();
         let tokens = tokens_of(conn, &ids).await?;
-        // In the neighbourhood, and every word in the name or possibly the street.
         let names_hit = |toks: &[String], i: usize| names[i].iter().any(|(t, _)| toks.contains(t));
         let survivors: Vec<(&String, &Vec<String>)> = ids
             .iter()
