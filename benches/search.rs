@@ -283,6 +283,27 @@ async fn run() {
         if reused { "reused; it was built in" } else { "built in" },
         build.as_secs_f64()
     );
+    // BENCH_PROBE="q1|q2": time just these, 20 times each (min and median),
+    // to look into one slow query.
+    if let Ok(probe) = std::env::var("BENCH_PROBE") {
+        for q in probe.split('|') {
+            let mut t: Vec<Duration> = Vec::new();
+            let mut hits = 0;
+            for _ in 0..20 {
+                let started = Instant::now();
+                hits = cache.search_citizens(q, 20).await.unwrap().len();
+                t.push(started.elapsed());
+            }
+            t.sort();
+            println!("{q:?}: {hits} hits, min {:.2} ms, median {:.2} ms", ms(t[0]), ms(t[10]));
+        }
+        return;
+    }
+    // Other work on the machine shows in the tail latencies.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        println!("load average {} on {cores} cores", load.split(' ').take(3).collect::<Vec<_>>().join(" "));
+    }
     let queries = queries(n, per_kind);
     // Warm up the page cache the way a console that has been open a while is.
     for q in queries.iter().take(20) {

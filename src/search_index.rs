@@ -192,13 +192,25 @@ async fn count_pairs(conn: &mut SqliteConnection, keys: &[String], cap: usize) -
     Ok(n as usize)
 }
 
-/// Citizens holding one of the pairs, at most `cap`, each once.
-async fn pair_holders(conn: &mut SqliteConnection, keys: &[String], cap: usize) -> anyhow::Result<Vec<String>> {
-    if keys.is_empty() {
+/// Holders of one of the `driver` pairs who also hold a token of each
+/// `required` set, checked inside SQLite, at most `cap`, each once.
+async fn verified_holders(
+    conn: &mut SqliteConnection,
+    driver: &[String],
+    required: &[Vec<String>],
+    cap: usize,
+) -> anyhow::Result<Vec<String>> {
+    if driver.is_empty() || required.iter().any(|r| r.is_empty()) {
         return Ok(Vec::new());
     }
-    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT citizen_id FROM citizen_name_pairs WHERE pair IN ");
-    push_list(&mut qb, keys.iter().cloned());
+    let mut qb =
+        sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT p.citizen_id FROM citizen_name_pairs p WHERE p.pair IN ");
+    push_list(&mut qb, driver.iter().cloned());
+    for r in required {
+        qb.push(" AND EXISTS (SELECT 1 FROM citizen_name_tokens t WHERE t.citizen_id = p.citizen_id AND t.token IN ");
+        push_list(&mut qb, r.iter().cloned());
+        qb.push(")");
+    }
     qb.push(format!(" LIMIT {cap}"));
     let ids: Vec<String> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
     let mut seen = HashSet::new();
@@ -225,7 +237,7 @@ async fn tokens_of(conn: &mut SqliteConnection, ids: &[String]) -> anyhow::Resul
 /// of words fewest citizens hold together (capped at `cap`).
 async fn candidates_by_pairs(conn: &mut SqliteConnection, words: &[Word], cap: usize) -> anyhow::Result<Vec<String>> {
     let tokens: Vec<Vec<String>> = words.iter().map(|w| w.iter().map(|(t, _)| t.clone()).collect()).collect();
-    let mut best: Option<(usize, Vec<String>)> = None;
+    let mut best: Option<(usize, (usize, usize), Vec<String>)> = None;
     for i in 0..tokens.len() {
         for j in i + 1..tokens.len() {
             let keys = pair_keys(&tokens[i], &tokens[j]);
@@ -234,13 +246,15 @@ async fn candidates_by_pairs(conn: &mut SqliteConnection, words: &[Word], cap: u
                 // Nobody holds these two words together, so nobody holds all.
                 return Ok(Vec::new());
             }
-            if best.as_ref().is_none_or(|(m, _)| n < *m) {
-                best = Some((n, keys));
+            if best.as_ref().is_none_or(|(m, _, _)| n < *m) {
+                best = Some((n, (i, j), keys));
             }
         }
     }
-    let Some((_, keys)) = best else { return Ok(Vec::new()) };
-    pair_holders(conn, &keys, cap).await
+    let Some((_, (i, j), keys)) = best else { return Ok(Vec::new()) };
+    let others: Vec<Vec<String>> =
+        tokens.iter().enumerate().filter(|(k, _)| *k != i && *k != j).map(|(_, t)| t.clone()).collect();
+    verified_holders(conn, &keys, &others, cap).await
 }
 
 /// Citizens whose name holds every word: `(id, score, all exact)`. Exact
@@ -256,7 +270,9 @@ async fn find_by_name(
     if exact.iter().all(|w| !w.is_empty()) {
         passes.push((exact, limit));
     }
-    passes.push((per_word.to_vec(), 300));
+    // One word reads only its postings; several read every candidate's
+    // tokens as well, so take fewer.
+    passes.push((per_word.to_vec(), if per_word.len() == 1 { 300 } else { 100 }));
     let mut found = Vec::new();
     let mut seen = HashSet::new();
     for (candidates, cap) in passes {
@@ -271,8 +287,7 @@ async fn find_by_name(
             rows.into_iter().map(|(id, t)| (id, search::score_name(per_word, &[t]))).collect()
         } else {
             // Several: start from the rarest pair, check the rest here.
-            let verify = if candidates.len() == 2 { cap } else { cap.max(2000) };
-            let ids = candidates_by_pairs(conn, &candidates, verify).await?;
+            let ids = candidates_by_pairs(conn, &candidates, cap).await?;
             let tokens = tokens_of(conn, &ids).await?;
             ids.into_iter()
                 .map(|id| {
@@ -295,51 +310,131 @@ async fn find_by_name(
     Ok(found)
 }
 
-/// How many residents holding a name word [`find_in_place`] reads.
-const PLACE_CAP: usize = 250;
+/// How far [`find_in_place`] counts a driving pair's holders.
+const PLACE_CAP: usize = 600;
+
+/// The distinct streets of a neighbourhood (folded, shorthand-expanded),
+/// by a walk over the `citizens_place` index: one seek per street.
+async fn streets_of(conn: &mut SqliteConnection, place: &search::PlaceQuery) -> anyhow::Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "WITH RECURSIVE s(k) AS ( \
+           SELECT min(street_key) FROM citizens WHERE district = ?1 AND neighbourhood = ?2 \
+           UNION ALL \
+           SELECT (SELECT min(street_key) FROM citizens \
+                   WHERE district = ?1 AND neighbourhood = ?2 AND street_key > s.k) \
+           FROM s WHERE s.k IS NOT NULL \
+         ) SELECT k FROM s WHERE k IS NOT NULL",
+    )
+    .bind(&place.district)
+    .bind(&place.neighbourhood)
+    .fetch_all(&mut *conn)
+    .await?)
+}
 
 /// Residents of the neighbourhood named in the query whose name holds the
 /// other words (those that are not the street or the door number):
-/// `mehmet yilmaz karatas`, `gozukara gunes`.
+/// `mehmet yilmaz karatas`, `gozukara gunes`. Candidates come from the
+/// pair, among the neighbourhood and the name words, that the fewest
+/// citizens hold; a word no street of the neighbourhood holds must be in
+/// the name, which rules most candidates out before their address is read.
 async fn find_in_place(
     conn: &mut SqliteConnection,
     vocab: &mut Vocab,
     place: &search::PlaceQuery,
+    streets: &[String],
+    limit: usize,
 ) -> anyhow::Result<Vec<(String, MatchKind, f32)>> {
     let place_tok = place_token(&place.district, &place.neighbourhood);
     let mut names: Vec<Word> = Vec::with_capacity(place.rest.len());
-    let mut best: Option<(usize, Vec<String>)> = None;
     for w in &place.rest {
         let key = text::name_tokens(w).into_iter().next().unwrap_or_default();
         let could_be_name = !search::is_filler_word(w) && !w.chars().all(|c| c.is_ascii_digit()) && w != "nolu";
-        let word = if could_be_name { vocab.expand(conn, &key).await?.0 } else { Vec::new() };
-        if !word.is_empty() {
-            let keys: Vec<String> = word.iter().filter_map(|(t, _)| pair_key(&place_tok, t)).collect();
-            let n = count_pairs(conn, &keys, PLACE_CAP).await?;
-            if n > 0 && best.as_ref().is_none_or(|(m, _)| n < *m) {
-                best = Some((n, keys));
+        names.push(if could_be_name { vocab.expand(conn, &key).await?.0 } else { Vec::new() });
+    }
+    // Whether each word could be the street or the door number here.
+    let in_street: Vec<bool> = place
+        .rest
+        .iter()
+        .map(|w| {
+            search::is_filler_word(w)
+                || w.chars().any(|c| c.is_ascii_digit())
+                || streets.iter().any(|s| search::street_has(s, w))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    // Words as typed first; typos and prefixes only if those are too few.
+    for exact_only in [true, false] {
+        // Each name word's tokens; a word no street here could hold must
+        // be in the name.
+        let sets: Vec<(usize, Vec<String>)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (i, w.iter().filter(|(_, s)| !exact_only || *s >= 1.0).map(|(t, _)| t.clone()).collect()))
+            .filter(|(_, t): &(usize, Vec<String>)| !t.is_empty())
+            .collect();
+        let place_set = vec![place_tok.clone()];
+        // Drivers: (the place, a word) and (a word, another word), with what
+        // is left to check for each.
+        let mut drivers: Vec<(Vec<String>, Vec<Vec<String>>)> = Vec::new();
+        let must = |skip: &[usize]| -> Vec<Vec<String>> {
+            sets.iter().filter(|(i, _)| !skip.contains(i) && !in_street[*i]).map(|(_, t)| t.clone()).collect()
+        };
+        for (i, t) in &sets {
+            drivers.push((pair_keys(&place_set, t), must(&[*i])));
+        }
+        for (a, (i, ti)) in sets.iter().enumerate() {
+            for (j, tj) in &sets[a + 1..] {
+                let mut rest = must(&[*i, *j]);
+                rest.push(place_set.clone());
+                drivers.push((pair_keys(ti, tj), rest));
             }
         }
-        names.push(word);
-    }
-    let Some((_, keys)) = best else { return Ok(Vec::new()) };
-    let ids = pair_holders(conn, &keys, PLACE_CAP).await?;
-    let tokens = tokens_of(conn, &ids).await?;
-    let mut addresses: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let mut qb =
-            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id, street_key, number FROM citizens WHERE id IN ");
-        push_list(&mut qb, chunk.iter().cloned());
-        let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        addresses.extend(rows.into_iter().map(|(id, s, n)| (id, (s, n))));
-    }
-    let mut out = Vec::new();
-    for id in ids {
-        let (Some(toks), Some((street, number))) = (tokens.get(&id), addresses.get(&id)) else { continue };
-        if let Some((score, exact)) =
-            search::score_name_in_place(&place.rest, &names, toks, street.as_deref(), number.as_deref())
-        {
-            out.push((id, if exact { MatchKind::Name } else { MatchKind::FuzzyName }, score));
+        let mut best: Option<(usize, Vec<String>, Vec<Vec<String>>)> = None;
+        for (keys, rest) in drivers {
+            let n = if sets.len() == 1 { 1 } else { count_pairs(conn, &keys, PLACE_CAP).await? };
+            if n > 0 && best.as_ref().is_none_or(|(m, _, _)| n < *m) {
+                best = Some((n, keys, rest));
+            }
+        }
+        let Some((_, keys, rest)) = best else { continue };
+        let cap = if exact_only { limit.max(20) * 2 } else { 100 };
+        let ids: Vec<String> =
+            verified_holders(conn, &keys, &rest, cap).await?.into_iter().filter(|id| !seen.contains(id)).collect();
+        let tokens = tokens_of(conn, &ids).await?;
+        let names_hit = |toks: &[String], i: usize| names[i].iter().any(|(t, _)| toks.contains(t));
+        let survivors: Vec<(&String, &Vec<String>)> = ids
+            .iter()
+            .filter_map(|id| tokens.get(id).map(|t| (id, t)))
+            .filter(|(_, toks)| {
+                toks.contains(&place_tok) && (0..names.len()).all(|i| in_street[i] || names_hit(toks, i))
+            })
+            .collect();
+        let need_address: Vec<String> =
+            if in_street.iter().zip(&place.rest).any(|(s, w)| *s && !search::is_filler_word(w)) {
+                survivors.iter().map(|(id, _)| (*id).clone()).collect()
+            } else {
+                Vec::new()
+            };
+        let mut addresses: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+        if !need_address.is_empty() {
+            let mut qb =
+                sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id, street_key, number FROM citizens WHERE id IN ");
+            push_list(&mut qb, need_address);
+            let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+            addresses.extend(rows.into_iter().map(|(id, s, n)| (id, (s, n))));
+        }
+        for (id, toks) in survivors {
+            let (street, number) = addresses.get(id).cloned().unwrap_or((None, None));
+            if let Some((score, exact)) =
+                search::score_name_in_place(&place.rest, &names, toks, street.as_deref(), number.as_deref())
+            {
+                seen.insert(id.clone());
+                out.push((id.clone(), if exact { MatchKind::Name } else { MatchKind::FuzzyName }, score));
+            }
+        }
+        if out.len() >= limit {
+            break;
         }
     }
     Ok(out)
@@ -347,12 +442,12 @@ async fn find_in_place(
 
 /// Residents of the neighbourhood named in the query whose street holds the
 /// other words, or whose door number is one of them ("karatas mh 12 sk no
-/// 7"). The neighbourhood's distinct streets are read first (one index
-/// seek each), so only the residents of matching streets, or with a
-/// matching number, are read.
+/// 7"). Only the residents of the streets holding a word, and those with
+/// it as their door number, are read.
 async fn find_by_address(
     conn: &mut SqliteConnection,
     place: &search::PlaceQuery,
+    streets: &[String],
 ) -> anyhow::Result<Vec<(String, MatchKind, f32)>> {
     let words: Vec<&String> = place.rest.iter().filter(|w| !search::is_filler_word(w)).collect();
     let head = "SELECT id, street_key, number FROM citizens";
@@ -367,19 +462,6 @@ async fn find_by_address(
         qb.push(head);
         push_place(&mut qb);
     } else {
-        let streets: Vec<String> = sqlx::query_scalar(
-            "WITH RECURSIVE s(k) AS ( \
-               SELECT min(street_key) FROM citizens WHERE district = ?1 AND neighbourhood = ?2 \
-               UNION ALL \
-               SELECT (SELECT min(street_key) FROM citizens \
-                       WHERE district = ?1 AND neighbourhood = ?2 AND street_key > s.k) \
-               FROM s WHERE s.k IS NOT NULL \
-             ) SELECT k FROM s WHERE k IS NOT NULL",
-        )
-        .bind(&place.district)
-        .bind(&place.neighbourhood)
-        .fetch_all(&mut *conn)
-        .await?;
         // Each word: the streets holding it (else it must be the number).
         let holding: Vec<Vec<String>> =
             words.iter().map(|w| streets.iter().filter(|s| search::street_has(s, w)).cloned().collect()).collect();
@@ -473,9 +555,10 @@ pub async fn find_citizens(
                 }
             }
             if let Some(place) = &query.place {
+                let streets = if place.rest.is_empty() { Vec::new() } else { streets_of(conn, place).await? };
                 // A name with a neighbourhood ("mehmet yilmaz karatas").
-                found.extend(find_in_place(conn, &mut vocab, place).await?);
-                found.extend(find_by_address(conn, place).await?);
+                found.extend(find_in_place(conn, &mut vocab, place, &streets, limit).await?);
+                found.extend(find_by_address(conn, place, &streets).await?);
             }
         }
     }
