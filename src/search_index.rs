@@ -62,6 +62,61 @@ pub async fn index_citizen(
     Ok(())
 }
 
+/// [`index_citizen`] for many citizens at once, in a handful of statements:
+/// the same rows and vocabulary counts, for loading snapshots and pulls.
+pub async fn index_citizens(conn: &mut SqliteConnection, citizens: &[(Uuid, &str, &[String])]) -> anyhow::Result<()> {
+    // Rows per statement, well under SQLite's limit of bound parameters.
+    const ROWS: usize = 300;
+    let mut phones: Vec<(String, &str, &str)> = Vec::new();
+    let mut tokens: Vec<(String, String)> = Vec::new();
+    let mut vocab: HashMap<String, i64> = HashMap::new();
+    for (id, full_name, numbers) in citizens {
+        let id = id.to_string();
+        for p in numbers.iter() {
+            phones.push((id.clone(), p, &p[p.len().saturating_sub(4)..]));
+        }
+        for t in text::name_tokens(full_name) {
+            *vocab.entry(t.clone()).or_default() += 1;
+            tokens.push((id.clone(), t));
+        }
+    }
+    for chunk in citizens.chunks(ROWS) {
+        for table in ["citizen_phones", "citizen_name_tokens"] {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("DELETE FROM {table} WHERE citizen_id IN ("));
+            let mut ids = qb.separated(", ");
+            for (id, _, _) in chunk {
+                ids.push_bind(id.to_string());
+            }
+            qb.push(")");
+            qb.build().execute(&mut *conn).await?;
+        }
+    }
+    for chunk in phones.chunks(ROWS) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_phones (phone, last4, citizen_id) ");
+        qb.push_values(chunk, |mut b, (id, phone, last4)| {
+            b.push_bind(*phone).push_bind(*last4).push_bind(id.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in tokens.chunks(ROWS) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) ");
+        qb.push_values(chunk, |mut b, (id, token)| {
+            b.push_bind(token.as_str()).push_bind(id.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    let vocab: Vec<(String, i64)> = vocab.into_iter().collect();
+    for chunk in vocab.chunks(ROWS) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO name_vocab (token, first, uses) ");
+        qb.push_values(chunk, |mut b, (token, uses)| {
+            b.push_bind(token.as_str()).push_bind(token.chars().take(1).collect::<String>()).push_bind(*uses);
+        });
+        qb.push(" ON CONFLICT (token) DO UPDATE SET uses = uses + excluded.uses");
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Finds citizens: `(id, how it matched, score)`, best first, one row per
 /// citizen, at most `limit`.
 pub async fn find_citizens(

@@ -13,6 +13,7 @@ use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection, SqlitePool, Transaction
 use uuid::Uuid;
 
 use super::overlay::{self, OverlayCtx};
+use super::packing::{pack, unpack};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::places::Gazetteer;
 use crate::domain::reference::Taxonomy;
@@ -604,13 +605,13 @@ impl Cache {
     /// Applies one pulled page and its cursor in one transaction.
     pub async fn apply_pull_page(&self, changes: &[Change], next: i64, epoch: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        for (i, c) in changes.iter().enumerate() {
-            store_server_entity(&mut tx, &c.entity).await?;
-            self.rebuild_view(&mut tx, c.entity.id()).await?;
-            if i == changes.len() / 2 {
-                fault_point("mid_pull_page");
-            }
+        let entities: Vec<&Entity> = changes.iter().map(|c| &c.entity).collect();
+        let (first, second) = entities.split_at(entities.len().div_ceil(2));
+        self.store_server_entities(&mut tx, first).await?;
+        if !changes.is_empty() {
+            fault_point("mid_pull_page");
         }
+        self.store_server_entities(&mut tx, second).await?;
         put_meta(&mut tx, "cursor", &next.to_string()).await?;
         put_meta(&mut tx, "epoch", epoch).await?;
         tx.commit().await?;
@@ -620,12 +621,33 @@ impl Cache {
     /// Applies a batch of snapshot entities in one transaction.
     pub async fn apply_snapshot_batch(&self, entities: &[Entity]) -> Result<()> {
         let mut tx = self.begin().await?;
-        for e in entities {
-            store_server_entity(&mut tx, e).await?;
-            self.rebuild_view(&mut tx, e.id()).await?;
-        }
+        self.store_server_entities(&mut tx, &entities.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Saves what the server says these entities are and rebuilds their
+    /// views. Those with nothing local pending (nearly all) are written as
+    /// they come, many rows per statement; the others are rebuilt one by one
+    /// with their outbox re-applied.
+    async fn store_server_entities(&self, tx: &mut SqliteConnection, entities: &[&Entity]) -> Result<()> {
+        let pending: std::collections::HashSet<String> =
+            sqlx::query_scalar("SELECT DISTINCT entity_id FROM outbox").fetch_all(&mut *tx).await?.into_iter().collect();
+        let mut requests = Vec::with_capacity(entities.len());
+        let mut citizens = Vec::new();
+        for e in entities {
+            if !pending.is_empty() && pending.contains(&e.id().to_string()) {
+                store_server_entity(tx, e).await?;
+                self.rebuild_view(tx, e.id()).await?;
+                continue;
+            }
+            match e {
+                Entity::Request(r) => requests.push(&**r),
+                Entity::Citizen(c) => citizens.push(&**c),
+            }
+        }
+        put_requests_as_sent(tx, &requests).await?;
+        put_citizens_as_sent(tx, &citizens).await
     }
 
     /// Marks a snapshot complete: from here on, pull from its cursor.
@@ -1059,23 +1081,103 @@ async fn store_server_entity(tx: &mut SqliteConnection, e: &Entity) -> Result<()
     }
 }
 
+/// The upsert of request rows; `REQUEST_ROW` is one row's placeholders.
+const PUT_REQUESTS: &str = "INSERT INTO requests (id, server, view, citizen_id, tracking_no, unit, status, \
+     created_at, category, district, neighbourhood, sla_due_at) ";
+const REQUEST_UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
+     view = excluded.view, citizen_id = excluded.citizen_id, tracking_no = excluded.tracking_no, \
+     unit = excluded.unit, status = excluded.status, created_at = excluded.created_at, \
+     category = excluded.category, district = excluded.district, neighbourhood = excluded.neighbourhood, \
+     sla_due_at = excluded.sla_due_at";
+
+/// How a record's server state is stored beside its view: NULL when the
+/// server does not have the record, an empty value when the server's state
+/// is the view itself (nothing local pending: nearly every record), else
+/// the server's state packed.
+fn server_column<T: Serialize + PartialEq>(view: &T, server: Option<&T>) -> Result<Option<Vec<u8>>> {
+    Ok(match server {
+        None => None,
+        Some(s) if s == view => Some(Vec::new()),
+        Some(s) => Some(pack(&serde_json::to_vec(s)?)),
+    })
+}
+
+/// Reads a stored view and server state (see [`server_column`]).
+fn read_record<T: serde::de::DeserializeOwned + Clone>(view: &[u8], server: Option<&[u8]>) -> Result<(T, Option<T>)> {
+    let view: T = serde_json::from_slice(&unpack(view)?)?;
+    let server = match server {
+        None => None,
+        Some([]) => Some(view.clone()),
+        Some(s) => Some(serde_json::from_slice(&unpack(s)?)?),
+    };
+    Ok((view, server))
+}
+
+/// Rows per multi-row statement of the bulk writes, well under SQLite's
+/// limit of bound parameters.
+const BULK_ROWS: usize = 200;
+
+/// Writes requests the server sent that have nothing local pending: the
+/// view is the server's state. Many rows per statement.
+async fn put_requests_as_sent(tx: &mut SqliteConnection, requests: &[&Request]) -> Result<()> {
+    for chunk in requests.chunks(BULK_ROWS) {
+        let views = chunk.iter().map(|r| Ok(pack(&serde_json::to_vec(r)?))).collect::<Result<Vec<_>>>()?;
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(PUT_REQUESTS);
+        qb.push_values(chunk.iter().zip(views), |mut b, (r, view)| {
+            let place = r.location.as_ref();
+            b.push_bind(r.id.to_string())
+                .push_bind(Vec::<u8>::new())
+                .push_bind(view)
+                .push_bind(r.citizen_id.map(|c| c.to_string()))
+                .push_bind(r.tracking_no.as_str())
+                .push_bind(r.unit.as_str())
+                .push_bind(r.status.as_str())
+                .push_bind(r.created_at.timestamp_millis())
+                .push_bind(r.category.as_str())
+                .push_bind(place.map(|l| l.district.as_str()))
+                .push_bind(place.and_then(|l| l.neighbourhood.as_deref()))
+                .push_bind(r.sla_due_at.timestamp_millis());
+        });
+        qb.push(REQUEST_UPSERT);
+        qb.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// [`put_requests_as_sent`] for citizens, with their search index rows.
+async fn put_citizens_as_sent(tx: &mut SqliteConnection, citizens: &[&Citizen]) -> Result<()> {
+    for chunk in citizens.chunks(BULK_ROWS) {
+        let views = chunk.iter().map(|c| Ok(pack(&serde_json::to_vec(c)?))).collect::<Result<Vec<_>>>()?;
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(PUT_CITIZENS);
+        qb.push_values(chunk.iter().zip(views), |mut b, (c, view)| {
+            let a = c.address.as_ref();
+            b.push_bind(c.id.to_string())
+                .push_bind(Vec::<u8>::new())
+                .push_bind(view)
+                .push_bind(c.full_name.as_str())
+                .push_bind(c.tckn.as_deref())
+                .push_bind(a.map(|a| a.district.as_str()))
+                .push_bind(a.map(|a| a.neighbourhood.as_str()))
+                .push_bind(a.and_then(|a| a.street.as_deref()).map(text::expand_address))
+                .push_bind(a.and_then(|a| a.number.as_deref()));
+        });
+        qb.push(CITIZEN_UPSERT);
+        qb.build().execute(&mut *tx).await?;
+    }
+    let index: Vec<(Uuid, &str, &[String])> =
+        citizens.iter().map(|c| (c.id, c.full_name.as_str(), c.phones.as_slice())).collect();
+    crate::search_index::index_citizens(tx, &index).await
+}
+
 async fn put_request(tx: &mut SqliteConnection, view: &Request, server: Option<&Request>) -> Result<()> {
     // Places are stored as the view has them: canonical (district code,
     // neighbourhood name) from the server, and from `overlay::request_from_new`
     // for a request filed here. `nearby_open` canonicalises its input alike.
     let place = view.location.as_ref();
-    sqlx::query(
-        "INSERT INTO requests (id, server, view, citizen_id, tracking_no, unit, status, created_at, \
-         category, district, neighbourhood, sla_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
-         view = excluded.view, citizen_id = excluded.citizen_id, tracking_no = excluded.tracking_no, \
-         unit = excluded.unit, status = excluded.status, created_at = excluded.created_at, \
-         category = excluded.category, district = excluded.district, neighbourhood = excluded.neighbourhood, \
-         sla_due_at = excluded.sla_due_at",
-    )
+    sqlx::query(AssertSqlSafe(format!("{PUT_REQUESTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) {REQUEST_UPSERT}")))
     .bind(view.id.to_string())
-    .bind(server.map(serde_json::to_string).transpose()?)
-    .bind(serde_json::to_string(view)?)
+    .bind(server_column(view, server)?)
+    .bind(pack(&serde_json::to_vec(view)?))
     .bind(view.citizen_id.map(|c| c.to_string()))
     .bind(&view.tracking_no)
     .bind(&view.unit)
@@ -1091,24 +1193,25 @@ async fn put_request(tx: &mut SqliteConnection, view: &Request, server: Option<&
 }
 
 async fn load_request(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(Request, Option<Request>)>> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as("SELECT view, server FROM requests WHERE id = ?")
+    let row: Option<(Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as("SELECT view, server FROM requests WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
+    row.map(|(v, s)| read_record(&v, s.as_deref())).transpose()
 }
+
+const PUT_CITIZENS: &str =
+    "INSERT INTO citizens (id, server, view, full_name, tckn, district, neighbourhood, street_key, number) ";
+const CITIZEN_UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
+     view = excluded.view, full_name = excluded.full_name, tckn = excluded.tckn, district = excluded.district, \
+     neighbourhood = excluded.neighbourhood, street_key = excluded.street_key, number = excluded.number";
 
 async fn put_citizen(tx: &mut SqliteConnection, view: &Citizen, server: Option<&Citizen>) -> Result<()> {
     let a = view.address.as_ref();
-    sqlx::query(
-        "INSERT INTO citizens (id, server, view, full_name, tckn, district, neighbourhood, street_key, number) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
-         view = excluded.view, full_name = excluded.full_name, tckn = excluded.tckn, district = excluded.district, \
-         neighbourhood = excluded.neighbourhood, street_key = excluded.street_key, number = excluded.number",
-    )
+    sqlx::query(AssertSqlSafe(format!("{PUT_CITIZENS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {CITIZEN_UPSERT}")))
     .bind(view.id.to_string())
-    .bind(server.map(serde_json::to_string).transpose()?)
-    .bind(serde_json::to_string(view)?)
+    .bind(server_column(view, server)?)
+    .bind(pack(&serde_json::to_vec(view)?))
     .bind(&view.full_name)
     .bind(&view.tckn)
     .bind(a.map(|a| &a.district))
@@ -1122,11 +1225,11 @@ async fn put_citizen(tx: &mut SqliteConnection, view: &Citizen, server: Option<&
 }
 
 async fn load_citizen(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(Citizen, Option<Citizen>)>> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as("SELECT view, server FROM citizens WHERE id = ?")
+    let row: Option<(Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as("SELECT view, server FROM citizens WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
+    row.map(|(v, s)| read_record(&v, s.as_deref())).transpose()
 }
 
 /// The citizen fields a patch changes, by the names of `field_versions`.
