@@ -188,7 +188,11 @@ async fn snapshot_and_delta(citizens: u32, requests: u32) {
         loaded as f64 / secs,
         verdict(secs <= 15.0)
     );
-    println!("  cache file after the snapshot: {:.0} MB (target < 1536 MB: {})", mb(cache_bytes), verdict(cache_bytes < 1536 << 20));
+    println!(
+        "  cache file after the snapshot: {:.0} MB (target < 1536 MB: {})",
+        mb(cache_bytes),
+        verdict(cache_bytes < 1536 << 20)
+    );
 
     // 2. Changes on the server, through the API: notes by the shift lead.
     let lead = ApiClient::new(&base).login("lead", demo::DEMO_PASSWORD, "bench-lead", None).await.unwrap();

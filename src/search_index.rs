@@ -92,14 +92,16 @@ pub async fn index_citizens(conn: &mut SqliteConnection, citizens: &[(Uuid, &str
         }
     }
     for chunk in phones.chunks(ROWS) {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_phones (phone, last4, citizen_id) ");
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_phones (phone, last4, citizen_id) ");
         qb.push_values(chunk, |mut b, (id, phone, last4)| {
             b.push_bind(*phone).push_bind(*last4).push_bind(id.as_str());
         });
         qb.build().execute(&mut *conn).await?;
     }
     for chunk in tokens.chunks(ROWS) {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) ");
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) ");
         qb.push_values(chunk, |mut b, (id, token)| {
             b.push_bind(token.as_str()).push_bind(id.as_str());
         });

@@ -158,7 +158,13 @@ impl Cache {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Records of about a kilobyte fill 16 KiB pages well (a new
+            // cache's; an existing one keeps its size).
+            .page_size(16384)
+            // 64 MiB of pages: a snapshot of a million requests loads
+            // without reading back the index pages it just wrote.
+            .pragma("cache_size", "-65536");
         // One connection: the one writer, and reads queue behind it.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
@@ -619,11 +625,25 @@ impl Cache {
     }
 
     /// Applies a batch of snapshot entities in one transaction.
+    ///
+    /// Nothing of a snapshot counts before [`Cache::finish_snapshot`] commits
+    /// its cursor (a console stopped before that loads the snapshot again),
+    /// and that commit waits for the disk, for itself and everything logged
+    /// before it. So a batch does not wait for the disk itself
+    /// (`synchronous = NORMAL` in WAL mode: the file stays consistent, only
+    /// the newest commits may be lost); every other commit still does.
     pub async fn apply_snapshot_batch(&self, entities: &[Entity]) -> Result<()> {
-        let mut tx = self.begin().await?;
-        self.store_server_entities(&mut tx, &entities.iter().collect::<Vec<_>>()).await?;
-        tx.commit().await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+        let applied = async {
+            let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+            self.store_server_entities(&mut tx, &entities.iter().collect::<Vec<_>>()).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+        applied
     }
 
     /// Saves what the server says these entities are and rebuilds their
@@ -631,8 +651,11 @@ impl Cache {
     /// they come, many rows per statement; the others are rebuilt one by one
     /// with their outbox re-applied.
     async fn store_server_entities(&self, tx: &mut SqliteConnection, entities: &[&Entity]) -> Result<()> {
-        let pending: std::collections::HashSet<String> =
-            sqlx::query_scalar("SELECT DISTINCT entity_id FROM outbox").fetch_all(&mut *tx).await?.into_iter().collect();
+        let pending: std::collections::HashSet<String> = sqlx::query_scalar("SELECT DISTINCT entity_id FROM outbox")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
         let mut requests = Vec::with_capacity(entities.len());
         let mut citizens = Vec::new();
         for e in entities {
@@ -1117,13 +1140,41 @@ fn read_record<T: serde::de::DeserializeOwned + Clone>(view: &[u8], server: Opti
 /// limit of bound parameters.
 const BULK_ROWS: usize = 200;
 
+/// The packed views of a chunk of records in one buffer, so a bulk write
+/// does not allocate (and free) a buffer per record.
+struct PackedViews {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl PackedViews {
+    /// `json` is scratch space, kept between chunks.
+    fn of<T: Serialize>(records: &[&T], json: &mut Vec<u8>) -> Result<PackedViews> {
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(records.len());
+        for r in records {
+            json.clear();
+            serde_json::to_writer(&mut *json, r)?;
+            crate::client::packing::pack_into(json, &mut bytes);
+            ends.push(bytes.len());
+        }
+        Ok(PackedViews { bytes, ends })
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.bytes[a..b])
+    }
+}
+
 /// Writes requests the server sent that have nothing local pending: the
 /// view is the server's state. Many rows per statement.
 async fn put_requests_as_sent(tx: &mut SqliteConnection, requests: &[&Request]) -> Result<()> {
+    let mut json = Vec::with_capacity(4096);
     for chunk in requests.chunks(BULK_ROWS) {
-        let views = chunk.iter().map(|r| Ok(pack(&serde_json::to_vec(r)?))).collect::<Result<Vec<_>>>()?;
+        let views = PackedViews::of(chunk, &mut json)?;
         let mut qb = sqlx::QueryBuilder::<Sqlite>::new(PUT_REQUESTS);
-        qb.push_values(chunk.iter().zip(views), |mut b, (r, view)| {
+        qb.push_values(chunk.iter().zip(views.iter()), |mut b, (r, view)| {
             let place = r.location.as_ref();
             b.push_bind(r.id.to_string())
                 .push_bind(Vec::<u8>::new())
@@ -1146,10 +1197,11 @@ async fn put_requests_as_sent(tx: &mut SqliteConnection, requests: &[&Request]) 
 
 /// [`put_requests_as_sent`] for citizens, with their search index rows.
 async fn put_citizens_as_sent(tx: &mut SqliteConnection, citizens: &[&Citizen]) -> Result<()> {
+    let mut json = Vec::with_capacity(1024);
     for chunk in citizens.chunks(BULK_ROWS) {
-        let views = chunk.iter().map(|c| Ok(pack(&serde_json::to_vec(c)?))).collect::<Result<Vec<_>>>()?;
+        let views = PackedViews::of(chunk, &mut json)?;
         let mut qb = sqlx::QueryBuilder::<Sqlite>::new(PUT_CITIZENS);
-        qb.push_values(chunk.iter().zip(views), |mut b, (c, view)| {
+        qb.push_values(chunk.iter().zip(views.iter()), |mut b, (c, view)| {
             let a = c.address.as_ref();
             b.push_bind(c.id.to_string())
                 .push_bind(Vec::<u8>::new())
@@ -1175,20 +1227,20 @@ async fn put_request(tx: &mut SqliteConnection, view: &Request, server: Option<&
     // for a request filed here. `nearby_open` canonicalises its input alike.
     let place = view.location.as_ref();
     sqlx::query(AssertSqlSafe(format!("{PUT_REQUESTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) {REQUEST_UPSERT}")))
-    .bind(view.id.to_string())
-    .bind(server_column(view, server)?)
-    .bind(pack(&serde_json::to_vec(view)?))
-    .bind(view.citizen_id.map(|c| c.to_string()))
-    .bind(&view.tracking_no)
-    .bind(&view.unit)
-    .bind(view.status.as_str())
-    .bind(view.created_at.timestamp_millis())
-    .bind(&view.category)
-    .bind(place.map(|l| &l.district))
-    .bind(place.and_then(|l| l.neighbourhood.as_ref()))
-    .bind(view.sla_due_at.timestamp_millis())
-    .execute(&mut *tx)
-    .await?;
+        .bind(view.id.to_string())
+        .bind(server_column(view, server)?)
+        .bind(pack(&serde_json::to_vec(view)?))
+        .bind(view.citizen_id.map(|c| c.to_string()))
+        .bind(&view.tracking_no)
+        .bind(&view.unit)
+        .bind(view.status.as_str())
+        .bind(view.created_at.timestamp_millis())
+        .bind(&view.category)
+        .bind(place.map(|l| &l.district))
+        .bind(place.and_then(|l| l.neighbourhood.as_ref()))
+        .bind(view.sla_due_at.timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
@@ -1209,17 +1261,17 @@ const CITIZEN_UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET server = excluded.
 async fn put_citizen(tx: &mut SqliteConnection, view: &Citizen, server: Option<&Citizen>) -> Result<()> {
     let a = view.address.as_ref();
     sqlx::query(AssertSqlSafe(format!("{PUT_CITIZENS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {CITIZEN_UPSERT}")))
-    .bind(view.id.to_string())
-    .bind(server_column(view, server)?)
-    .bind(pack(&serde_json::to_vec(view)?))
-    .bind(&view.full_name)
-    .bind(&view.tckn)
-    .bind(a.map(|a| &a.district))
-    .bind(a.map(|a| &a.neighbourhood))
-    .bind(a.and_then(|a| a.street.as_deref()).map(text::expand_address))
-    .bind(a.and_then(|a| a.number.as_ref()))
-    .execute(&mut *tx)
-    .await?;
+        .bind(view.id.to_string())
+        .bind(server_column(view, server)?)
+        .bind(pack(&serde_json::to_vec(view)?))
+        .bind(&view.full_name)
+        .bind(&view.tckn)
+        .bind(a.map(|a| &a.district))
+        .bind(a.map(|a| &a.neighbourhood))
+        .bind(a.and_then(|a| a.street.as_deref()).map(text::expand_address))
+        .bind(a.and_then(|a| a.number.as_ref()))
+        .execute(&mut *tx)
+        .await?;
     crate::search_index::index_citizen(tx, view.id, &view.full_name, &view.phones).await?;
     Ok(())
 }

@@ -18,15 +18,21 @@ const DICT_V1: &[u8] = br#"{"id":"01900000-0000-7000-8000-000000000000","full_na
 
 /// Packs a record's JSON for storage.
 pub fn pack(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    pack_into(json, &mut out);
+    out
+}
+
+/// Appends a record's JSON, packed, to `out`.
+pub fn pack_into(json: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
     let max = lz4_flex::block::get_maximum_output_size(json.len());
-    let mut out = Vec::with_capacity(5 + max);
     out.push(PACKED_V1);
     out.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    out.resize(5 + max, 0);
-    let n = lz4_flex::block::compress_into_with_dict(json, &mut out[5..], DICT_V1)
+    out.resize(start + 5 + max, 0);
+    let n = lz4_flex::block::compress_into_with_dict(json, &mut out[start + 5..], DICT_V1)
         .expect("the output has room for the worst case");
-    out.truncate(5 + n);
-    out
+    out.truncate(start + 5 + n);
 }
 
 /// The JSON of a stored value, packed or plain.
@@ -55,6 +61,11 @@ mod tests {
         assert_eq!(packed[0], PACKED_V1);
         assert!(packed.len() < json.len());
         assert_eq!(unpack(&packed).unwrap().as_ref(), json);
+        let mut two = b"x".to_vec();
+        pack_into(json, &mut two);
+        pack_into(b"{}", &mut two);
+        assert_eq!(&two[1..=packed.len()], packed.as_slice());
+        assert_eq!(unpack(&two[1 + packed.len()..]).unwrap().as_ref(), b"{}");
         assert_eq!(unpack(json).unwrap().as_ref(), json, "plain JSON from before packing");
         assert_eq!(unpack(b"").unwrap().as_ref(), b"");
         assert!(unpack(&packed[..packed.len() - 3]).is_err());

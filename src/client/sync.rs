@@ -19,6 +19,8 @@ const SERIAL_LOW_WATER: i64 = 100;
 const SERIAL_BLOCK: u32 = 200;
 const PUSH_BATCH: u32 = 100;
 const PULL_PAGE: u32 = 500;
+/// Snapshot entities per cache transaction.
+const SNAPSHOT_BATCH: usize = 2000;
 
 /// What the status bar shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -150,16 +152,16 @@ impl SyncEngine {
     /// Loads a snapshot instead of pulling page by page from sequence 0.
     async fn bootstrap(&self) -> Result<usize, ApiError> {
         let internal = |e: anyhow::Error| ApiError::Protocol(format!("local cache: {e:#}"));
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::protocol::Entity>(2048);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::protocol::Entity>(2 * SNAPSHOT_BATCH);
         let status = &self.status;
         let months = self.snapshot_months;
         let download =
             self.api.snapshot(months, |h| status.send_modify(|s| s.bootstrap = Some((0, h.citizens + h.requests))), tx);
         let apply = async {
             let mut n = 0usize;
-            let mut batch = Vec::with_capacity(1000);
+            let mut batch = Vec::with_capacity(SNAPSHOT_BATCH);
             loop {
-                let more = rx.recv_many(&mut batch, 1000).await;
+                let more = rx.recv_many(&mut batch, SNAPSHOT_BATCH).await;
                 if more == 0 {
                     break;
                 }

@@ -112,6 +112,15 @@ pub async fn serials(
     Ok(Json(SerialBlock { start, end }))
 }
 
+/// Appends one NDJSON line.
+fn line(out: &mut Vec<u8>, e: &crate::protocol::Entity) {
+    let start = out.len();
+    match serde_json::to_writer(&mut *out, e) {
+        Ok(()) => out.push(b'\n'),
+        Err(_) => out.truncate(start),
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotParams {
@@ -157,10 +166,10 @@ pub async fn snapshot(
     };
     let citizens = if with_citizens { state.store.count_citizens().await? } else { 0 };
     let header = SnapshotHeader { epoch, seq, citizens, requests: 0 };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(8);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
     let store = state.store.clone();
     tokio::spawn(async move {
-        if tx.send(Ok(serde_json::to_string(&header).unwrap_or_default() + "\n")).await.is_err() {
+        if tx.send(Ok((serde_json::to_string(&header).unwrap_or_default() + "\n").into_bytes())).await.is_err() {
             return;
         }
         if with_citizens {
@@ -172,10 +181,9 @@ pub async fn snapshot(
                 };
                 let Some(last) = page.last() else { break };
                 after = Some(last.id);
-                let mut out = String::new();
+                let mut out = Vec::with_capacity(page.len() * 512);
                 for c in page {
-                    out.push_str(&serde_json::to_string(&Entity::Citizen(Box::new(c))).unwrap_or_default());
-                    out.push('\n');
+                    line(&mut out, &Entity::Citizen(Box::new(c)));
                 }
                 if tx.send(Ok(out)).await.is_err() {
                     return;
@@ -191,11 +199,10 @@ pub async fn snapshot(
                     Ok(p) => p,
                     Err(e) => return tracing::error!(error = ?e, "snapshot requests"),
                 };
-                let mut out = String::new();
+                let mut out = Vec::with_capacity(page.items.len() * 2048);
                 for r in page.items {
                     if seen.insert(r.id) {
-                        out.push_str(&serde_json::to_string(&Entity::Request(Box::new(r))).unwrap_or_default());
-                        out.push('\n');
+                        line(&mut out, &Entity::Request(Box::new(r)));
                     }
                 }
                 if !out.is_empty() && tx.send(Ok(out)).await.is_err() {
