@@ -385,6 +385,23 @@ async fn forward_to_visible(consoles: usize, forwards: usize) {
     );
     let queue = b.cache.unit_queue(&["GASKI".to_string()], 10_000).await.unwrap();
     assert_eq!(queue.len(), samples.len() + missed, "every forwarded request is in GASKI's queue");
+    // Every stream kept up: each console pulls every change, so after a
+    // moment each cache holds every request filed.
+    let t = Instant::now();
+    let mut behind = others.len() + 2;
+    while behind > 0 && t.elapsed() < Duration::from_secs(10) {
+        behind = 0;
+        for d in others.iter().chain([&a, &b]) {
+            if d.cache.request_count().await.unwrap() < forwards as i64 {
+                behind += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    match behind {
+        0 => println!("  every one of the {consoles} consoles holds all {forwards} requests: ok"),
+        n => println!("  {n} of the {consoles} consoles still miss some of the {forwards} requests after 10 s: FAILED"),
+    }
     for t in tasks {
         t.abort();
     }
