@@ -187,6 +187,8 @@ impl Cache {
             calendar: WorkCalendar::shipped(),
             user,
         };
+        // A console stopped while loading a snapshot left them dropped.
+        cache.restore_indexes().await?;
         Ok(cache)
     }
 
@@ -675,7 +677,55 @@ impl Cache {
 
     /// Marks a snapshot complete: from here on, pull from its cursor.
     pub async fn finish_snapshot(&self, seq: i64, epoch: &str) -> Result<()> {
+        self.restore_indexes().await?;
         self.apply_pull_page(&[], seq, epoch).await
+    }
+
+    /// Before a snapshot loads into an empty cache: drops the secondary
+    /// indexes of the record tables, keeping their definitions in `meta`, so
+    /// the load appends rows instead of inserting into large indexes at
+    /// random places; [`Cache::restore_indexes`] builds them again, sorted,
+    /// in one go (from [`Cache::finish_snapshot`], or [`Cache::open`] after
+    /// a stop mid-load). A cache that holds records keeps its indexes.
+    pub async fn defer_indexes(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let empty: bool = sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM requests) AND NOT EXISTS (SELECT 1 FROM citizens) \
+             AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'deferred_indexes')",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !empty {
+            return Ok(());
+        }
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND tbl_name IN ('requests', 'citizens', 'citizen_phones', 'citizen_name_tokens') ORDER BY name",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let sqls: Vec<&str> = indexes.iter().map(|(_, sql)| sql.as_str()).collect();
+        put_meta(&mut tx, "deferred_indexes", &serde_json::to_string(&sqls)?).await?;
+        for (name, _) in &indexes {
+            sqlx::query(AssertSqlSafe(format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Builds the indexes [`Cache::defer_indexes`] dropped, if any.
+    pub async fn restore_indexes(&self) -> Result<()> {
+        let Some(sqls) = self.meta("deferred_indexes").await? else { return Ok(()) };
+        let sqls: Vec<String> = serde_json::from_str(&sqls)?;
+        let mut tx = self.begin().await?;
+        for sql in sqls {
+            sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM meta WHERE key = 'deferred_indexes'").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// After a 410: forget server state and the cursor, keep the outbox and
@@ -1421,6 +1471,52 @@ mod tests {
             assert_eq!(row, expected);
         }
         assert_eq!(views[0].location.as_ref().unwrap().neighbourhood.as_deref(), Some("Karataş"));
+    }
+
+    /// Indexes dropped for a snapshot come back as they were, when the load
+    /// finishes or when a console stopped mid-load opens the cache again.
+    #[tokio::test]
+    async fn deferred_indexes_come_back_as_they_were() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let user = || LocalUser { id: Uuid::nil(), username: "a".into() };
+        let indexes = |pool: &SqlitePool| {
+            let pool = pool.clone();
+            async move {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                rows
+            }
+        };
+        let cache = Cache::open(&path, user()).await.unwrap();
+        let before = indexes(&cache.pool).await;
+        assert!(before.iter().any(|(n, _)| n == "requests_open_due"));
+        cache.defer_indexes().await.unwrap();
+        let during = indexes(&cache.pool).await;
+        assert!(during.iter().all(|(n, _)| n.starts_with("outbox") || n.starts_with("name_vocab")), "{during:?}");
+        drop(cache);
+        let cache = Cache::open(&path, user()).await.unwrap();
+        assert_eq!(indexes(&cache.pool).await, before, "restored on open");
+        cache.defer_indexes().await.unwrap();
+        cache.finish_snapshot(7, "e").await.unwrap();
+        assert_eq!(indexes(&cache.pool).await, before, "restored when the snapshot is in");
+        assert_eq!(cache.meta("deferred_indexes").await.unwrap(), None);
+        // A cache with records keeps its indexes.
+        cache.add_serial_block(SerialBlock { start: 1, end: 10 }).await.unwrap();
+        let t = crate::domain::reference::shipped_taxonomy();
+        let new = NewRequest::new(
+            crate::domain::model::RequestType::Complaint,
+            crate::domain::model::Channel::Line153,
+            &t.categories[0].code,
+            "Su yok",
+        );
+        cache.file_request(new).await.unwrap();
+        cache.defer_indexes().await.unwrap();
+        assert_eq!(indexes(&cache.pool).await, before);
     }
 
     /// Both list queries walk their partial index in order: no table scan,

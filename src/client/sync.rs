@@ -152,6 +152,17 @@ impl SyncEngine {
     /// Loads a snapshot instead of pulling page by page from sequence 0.
     async fn bootstrap(&self) -> Result<usize, ApiError> {
         let internal = |e: anyhow::Error| ApiError::Protocol(format!("local cache: {e:#}"));
+        self.cache.defer_indexes().await.map_err(internal)?;
+        let loaded = self.load_snapshot().await;
+        if loaded.is_err() {
+            // Not finished: the console works on what it has, with its indexes.
+            self.cache.restore_indexes().await.map_err(internal)?;
+        }
+        loaded
+    }
+
+    async fn load_snapshot(&self) -> Result<usize, ApiError> {
+        let internal = |e: anyhow::Error| ApiError::Protocol(format!("local cache: {e:#}"));
         let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::protocol::Entity>(2 * SNAPSHOT_BATCH);
         let status = &self.status;
         let months = self.snapshot_months;
