@@ -725,6 +725,9 @@ impl Cache {
         }
         sqlx::query("DELETE FROM meta WHERE key = 'deferred_indexes'").execute(&mut *tx).await?;
         tx.commit().await?;
+        // Building them logged every index page: hand the log back to the
+        // disk rather than keep a file that size beside the cache.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
         Ok(())
     }
 
