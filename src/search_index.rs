@@ -503,6 +503,115 @@ async fn find_by_address(
         .collect())
 }
 
+/// A citizen to index with [`index_citizens`].
+pub struct Indexed<'a> {
+    pub id: Uuid,
+    pub full_name: &'a str,
+    pub phones: &'a [String],
+    /// `(district, neighbourhood)` as stored in the citizen's row.
+    pub place: Option<(&'a str, &'a str)>,
+}
+
+/// [`index_citizen`] for many citizens at once, in a handful of statements:
+/// the same rows and vocabulary counts, for loading snapshots and pulls.
+pub async fn index_citizens(conn: &mut SqliteConnection, citizens: &[Indexed<'_>]) -> anyhow::Result<()> {
+    // Rows per statement, well under SQLite's limit of bound parameters.
+    const ROWS: usize = 300;
+    let mut phones: Vec<(String, &str, &str)> = Vec::new();
+    let mut tokens: Vec<(String, String)> = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut vocab: HashMap<String, i64> = HashMap::new();
+    let mut changed: Vec<String> = Vec::new();
+    let mut old_pairs: Vec<(String, String)> = Vec::new();
+    for chunk in citizens.chunks(ROWS) {
+        let ids: Vec<String> = chunk.iter().map(|c| c.id.to_string()).collect();
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM citizen_phones WHERE citizen_id IN ");
+        push_list(&mut qb, ids.iter().cloned());
+        qb.build().execute(&mut *conn).await?;
+        let mut old = tokens_of(conn, &ids).await?;
+        for (c, id) in chunk.iter().zip(ids) {
+            for p in c.phones {
+                phones.push((id.clone(), p, &p[p.len().saturating_sub(4)..]));
+            }
+            let names = text::name_tokens(c.full_name);
+            let mut new = names.clone();
+            new.extend(c.place.map(|(d, n)| place_token(d, n)));
+            new.sort();
+            let mut was = old.remove(&id).unwrap_or_default();
+            was.sort();
+            if was == new {
+                continue;
+            }
+            for t in was.iter().filter(|t| !t.starts_with('@')) {
+                *vocab.entry(t.clone()).or_default() -= 1;
+            }
+            for t in &names {
+                *vocab.entry(t.clone()).or_default() += 1;
+            }
+            if !was.is_empty() {
+                old_pairs.extend(all_pairs(&was).into_iter().map(|p| (id.clone(), p)));
+                changed.push(id.clone());
+            }
+            pairs.extend(all_pairs(&new).into_iter().map(|p| (id.clone(), p)));
+            tokens.extend(new.into_iter().map(|t| (id.clone(), t)));
+        }
+    }
+    // Citizens whose tokens changed lose their old rows first.
+    for chunk in changed.chunks(ROWS) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM citizen_name_tokens WHERE citizen_id IN ");
+        push_list(&mut qb, chunk.iter().cloned());
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in old_pairs.chunks(ROWS) {
+        // By primary key: the table has no index on the citizen alone.
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM citizen_name_pairs WHERE (pair, citizen_id) IN ");
+        qb.push("(");
+        qb.push_values(chunk, |mut b, (id, pair)| {
+            b.push_bind(pair.as_str()).push_bind(id.as_str());
+        });
+        qb.push(")");
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in phones.chunks(ROWS) {
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_phones (phone, last4, citizen_id) ");
+        qb.push_values(chunk, |mut b, (id, phone, last4)| {
+            b.push_bind(*phone).push_bind(*last4).push_bind(id.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in tokens.chunks(ROWS) {
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_name_tokens (token, citizen_id) ");
+        qb.push_values(chunk, |mut b, (id, token)| {
+            b.push_bind(token.as_str()).push_bind(id.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in pairs.chunks(ROWS) {
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT OR IGNORE INTO citizen_name_pairs (pair, citizen_id) ");
+        qb.push_values(chunk, |mut b, (id, pair)| {
+            b.push_bind(pair.as_str()).push_bind(id.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    let vocab: Vec<(String, i64)> = vocab.into_iter().filter(|(_, n)| *n != 0).collect();
+    for chunk in vocab.chunks(ROWS) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO name_vocab (token, first, uses) ");
+        qb.push_values(chunk, |mut b, (token, uses)| {
+            b.push_bind(token.as_str()).push_bind(token.chars().take(1).collect::<String>()).push_bind(*uses);
+        });
+        qb.push(" ON CONFLICT (token) DO UPDATE SET uses = uses + excluded.uses");
+        qb.build().execute(&mut *conn).await?;
+    }
+    if vocab.iter().any(|(_, n)| *n < 0) {
+        sqlx::query("DELETE FROM name_vocab WHERE uses <= 0").execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Finds citizens: `(id, how it matched, score)`, best first, one row per
 /// citizen, at most `limit`.
 pub async fn find_citizens(

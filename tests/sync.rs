@@ -294,6 +294,19 @@ async fn two_consoles_converge_and_true_conflicts_are_shown() {
     let b_view = b.cache.citizen(citizen.id).await.unwrap().unwrap();
     assert!(b_view.hide_identity);
     assert_eq!(b_view.email.as_deref(), Some("hatice@example.com"));
+
+    // A rename pulled by B re-indexes the citizen: the new name finds them,
+    // the old one no longer does, and the phone still does.
+    a.cache.discard(outbox[0].mutation_id()).await.unwrap();
+    a.cache
+        .update_citizen(citizen.id, CitizenPatch { full_name: Some("Hatice Yıldırım".into()), ..Default::default() })
+        .await
+        .unwrap();
+    a.engine.sync_once().await.unwrap();
+    b.engine.sync_once().await.unwrap();
+    assert_eq!(b.cache.search_citizens("hatice yildirim", 5).await.unwrap()[0].citizen.id, citizen.id);
+    assert!(b.cache.search_citizens("hatice gunes", 5).await.unwrap().iter().all(|h| h.citizen.id != citizen.id));
+    assert_eq!(b.cache.search_citizens("0532 765 43 21", 5).await.unwrap()[0].citizen.full_name, "Hatice Yıldırım");
 }
 
 #[tokio::test]

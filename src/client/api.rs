@@ -170,9 +170,11 @@ impl ApiClient {
         let mut header: Option<SnapshotHeader> = None;
         while let Some(chunk) = stream.next().await {
             buf.extend_from_slice(&chunk.map_err(|e| ApiError::Unreachable(e.to_string()))?);
-            while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = buf.drain(..=pos).collect();
-                let line = &line[..line.len() - 1];
+            // Every whole line of the buffer, then the rest is kept for the next chunk.
+            let mut start = 0;
+            while let Some(pos) = buf[start..].iter().position(|b| *b == b'\n') {
+                let line = &buf[start..start + pos];
+                start += pos + 1;
                 if line.is_empty() {
                     continue;
                 }
@@ -186,6 +188,7 @@ impl ApiClient {
                     entities.send(e).await.map_err(|_| ApiError::Protocol("snapshot aborted".into()))?;
                 }
             }
+            buf.drain(..start);
         }
         header.ok_or_else(|| ApiError::Protocol("empty snapshot".into()))
     }

@@ -17,6 +17,7 @@ use sqlx::{AssertSqlSafe, Connection as _, Row, Sqlite, SqliteConnection, Sqlite
 use uuid::Uuid;
 
 use super::overlay::{self, OverlayCtx};
+use super::packing::{pack, unpack};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::places::Gazetteer;
 use crate::domain::reference::Taxonomy;
@@ -225,9 +226,13 @@ impl Cache {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // Records of about a kilobyte fill 16 KiB pages well (a new
+            // cache's; an existing one keeps its size).
+            .page_size(16384)
             // Caller search reads index pages all over a file that grows to
-            // ~2 GB at a million citizens: map it rather than copy each page
-            // in with a read(), and keep more pages than the 2 MB default.
+            // ~1.5 GB at a million requests: map it rather than copy each
+            // page in with a read(). 64 MiB of page cache lets a snapshot
+            // load without reading back the index pages it just wrote.
             .pragma("mmap_size", (1u64 << 32).to_string())
             .pragma("cache_size", "-65536");
         let page_cap = Arc::new(AtomicU64::new(0));
@@ -287,6 +292,8 @@ impl Cache {
             calendar: WorkCalendar::shipped(),
             user,
         };
+        // A console stopped while loading a snapshot left them dropped.
+        cache.restore_indexes().await?;
         Ok(cache)
     }
 
@@ -762,13 +769,13 @@ impl Cache {
     /// Applies one pulled page and its cursor in one transaction.
     pub async fn apply_pull_page(&self, changes: &[Change], next: i64, epoch: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        for (i, c) in changes.iter().enumerate() {
-            store_server_entity(&mut tx, &c.entity).await?;
-            self.rebuild_view(&mut tx, c.entity.id()).await?;
-            if i == changes.len() / 2 {
-                fault_point("mid_pull_page");
-            }
+        let entities: Vec<&Entity> = changes.iter().map(|c| &c.entity).collect();
+        let (first, second) = entities.split_at(entities.len().div_ceil(2));
+        self.store_server_entities(&mut tx, first).await?;
+        if !changes.is_empty() {
+            fault_point("mid_pull_page");
         }
+        self.store_server_entities(&mut tx, second).await?;
         put_meta(&mut tx, "cursor", &next.to_string()).await?;
         put_meta(&mut tx, "epoch", epoch).await?;
         tx.commit().await?;
@@ -776,19 +783,108 @@ impl Cache {
     }
 
     /// Applies a batch of snapshot entities in one transaction.
+    ///
+    /// Nothing of a snapshot counts before [`Cache::finish_snapshot`] commits
+    /// its cursor (a console stopped before that loads the snapshot again),
+    /// and that commit waits for the disk, for itself and everything logged
+    /// before it. So a batch does not wait for the disk itself
+    /// (`synchronous = NORMAL` in WAL mode: the file stays consistent, only
+    /// the newest commits may be lost); every other commit still does.
     pub async fn apply_snapshot_batch(&self, entities: &[Entity]) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+        let applied = async {
+            let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+            self.store_server_entities(&mut tx, &entities.iter().collect::<Vec<_>>()).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+        applied
+    }
+
+    /// Saves what the server says these entities are and rebuilds their
+    /// views. Those with nothing local pending (nearly all) are written as
+    /// they come, many rows per statement; the others are rebuilt one by one
+    /// with their outbox re-applied.
+    async fn store_server_entities(&self, tx: &mut SqliteConnection, entities: &[&Entity]) -> Result<()> {
+        let pending: std::collections::HashSet<String> = sqlx::query_scalar("SELECT DISTINCT entity_id FROM outbox")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+        let mut requests = Vec::with_capacity(entities.len());
+        let mut citizens = Vec::new();
         for e in entities {
-            store_server_entity(&mut tx, e).await?;
-            self.rebuild_view(&mut tx, e.id()).await?;
+            if !pending.is_empty() && pending.contains(&e.id().to_string()) {
+                store_server_entity(tx, e).await?;
+                self.rebuild_view(tx, e.id()).await?;
+                continue;
+            }
+            match e {
+                Entity::Request(r) => requests.push(&**r),
+                Entity::Citizen(c) => citizens.push(&**c),
+            }
+        }
+        put_requests_as_sent(tx, &requests).await?;
+        put_citizens_as_sent(tx, &citizens).await
+    }
+
+    /// Marks a snapshot complete: from here on, pull from its cursor.
+    pub async fn finish_snapshot(&self, seq: i64, epoch: &str) -> Result<()> {
+        self.restore_indexes().await?;
+        self.apply_pull_page(&[], seq, epoch).await
+    }
+
+    /// Before a snapshot loads into an empty cache: drops the secondary
+    /// indexes of the record tables, keeping their definitions in `meta`, so
+    /// the load appends rows instead of inserting into large indexes at
+    /// random places; [`Cache::restore_indexes`] builds them again, sorted,
+    /// in one go (from [`Cache::finish_snapshot`], or [`Cache::open`] after
+    /// a stop mid-load). A cache that holds records keeps its indexes.
+    pub async fn defer_indexes(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let empty: bool = sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM requests) AND NOT EXISTS (SELECT 1 FROM citizens) \
+             AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'deferred_indexes')",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !empty {
+            return Ok(());
+        }
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND tbl_name IN ('requests', 'citizens', 'citizen_phones', 'citizen_name_tokens', 'citizen_name_pairs') ORDER BY name",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let sqls: Vec<&str> = indexes.iter().map(|(_, sql)| sql.as_str()).collect();
+        put_meta(&mut tx, "deferred_indexes", &serde_json::to_string(&sqls)?).await?;
+        for (name, _) in &indexes {
+            sqlx::query(AssertSqlSafe(format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))))
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    /// Marks a snapshot complete: from here on, pull from its cursor.
-    pub async fn finish_snapshot(&self, seq: i64, epoch: &str) -> Result<()> {
-        self.apply_pull_page(&[], seq, epoch).await
+    /// Builds the indexes [`Cache::defer_indexes`] dropped, if any.
+    pub async fn restore_indexes(&self) -> Result<()> {
+        let Some(sqls) = self.meta("deferred_indexes").await? else { return Ok(()) };
+        let sqls: Vec<String> = serde_json::from_str(&sqls)?;
+        let mut tx = self.begin().await?;
+        for sql in sqls {
+            sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM meta WHERE key = 'deferred_indexes'").execute(&mut *tx).await?;
+        tx.commit().await?;
+        // Building them logged every index page: hand the log back to the
+        // disk rather than keep a file that size beside the cache.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// After a 410: forget server state and the cursor, keep the outbox and
@@ -894,10 +990,10 @@ impl Cache {
             list.push_bind(id.as_str());
         }
         list.push_unseparated(")");
-        let views: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        let views: Vec<(String, Vec<u8>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
         let mut citizens: HashMap<String, Citizen> = HashMap::with_capacity(views.len());
         for (id, view) in views {
-            citizens.insert(id, serde_json::from_str(&view)?);
+            citizens.insert(id, serde_json::from_slice(&unpack(&view)?)?);
         }
         let mut qb =
             sqlx::QueryBuilder::<Sqlite>::new("SELECT citizen_id, count(*) FROM requests WHERE citizen_id IN (");
@@ -1253,75 +1349,192 @@ async fn store_server_entity(tx: &mut SqliteConnection, e: &Entity) -> Result<()
     }
 }
 
+/// The upsert of request rows; `REQUEST_ROW` is one row's placeholders.
+const PUT_REQUESTS: &str = "INSERT INTO requests (id, server, view, citizen_id, tracking_no, unit, status, \
+     created_at, category, district, neighbourhood, sla_due_at) ";
+const REQUEST_UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
+     view = excluded.view, citizen_id = excluded.citizen_id, tracking_no = excluded.tracking_no, \
+     unit = excluded.unit, status = excluded.status, created_at = excluded.created_at, \
+     category = excluded.category, district = excluded.district, neighbourhood = excluded.neighbourhood, \
+     sla_due_at = excluded.sla_due_at";
+
+/// How a record's server state is stored beside its view: NULL when the
+/// server does not have the record, an empty value when the server's state
+/// is the view itself (nothing local pending: nearly every record), else
+/// the server's state packed.
+fn server_column<T: Serialize + PartialEq>(view: &T, server: Option<&T>) -> Result<Option<Vec<u8>>> {
+    Ok(match server {
+        None => None,
+        Some(s) if s == view => Some(Vec::new()),
+        Some(s) => Some(pack(&serde_json::to_vec(s)?)),
+    })
+}
+
+/// Reads a stored view and server state (see [`server_column`]).
+fn read_record<T: serde::de::DeserializeOwned + Clone>(view: &[u8], server: Option<&[u8]>) -> Result<(T, Option<T>)> {
+    let view: T = serde_json::from_slice(&unpack(view)?)?;
+    let server = match server {
+        None => None,
+        Some([]) => Some(view.clone()),
+        Some(s) => Some(serde_json::from_slice(&unpack(s)?)?),
+    };
+    Ok((view, server))
+}
+
+/// Rows per multi-row statement of the bulk writes, well under SQLite's
+/// limit of bound parameters.
+const BULK_ROWS: usize = 200;
+
+/// The packed views of a chunk of records in one buffer, so a bulk write
+/// does not allocate (and free) a buffer per record.
+struct PackedViews {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl PackedViews {
+    /// `json` is scratch space, kept between chunks.
+    fn of<T: Serialize>(records: &[&T], json: &mut Vec<u8>) -> Result<PackedViews> {
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(records.len());
+        for r in records {
+            json.clear();
+            serde_json::to_writer(&mut *json, r)?;
+            crate::client::packing::pack_into(json, &mut bytes);
+            ends.push(bytes.len());
+        }
+        Ok(PackedViews { bytes, ends })
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.bytes[a..b])
+    }
+}
+
+/// Writes requests the server sent that have nothing local pending: the
+/// view is the server's state. Many rows per statement.
+async fn put_requests_as_sent(tx: &mut SqliteConnection, requests: &[&Request]) -> Result<()> {
+    let mut json = Vec::with_capacity(4096);
+    for chunk in requests.chunks(BULK_ROWS) {
+        let views = PackedViews::of(chunk, &mut json)?;
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(PUT_REQUESTS);
+        qb.push_values(chunk.iter().zip(views.iter()), |mut b, (r, view)| {
+            let place = r.location.as_ref();
+            b.push_bind(r.id.to_string())
+                .push_bind(Vec::<u8>::new())
+                .push_bind(view)
+                .push_bind(r.citizen_id.map(|c| c.to_string()))
+                .push_bind(r.tracking_no.as_str())
+                .push_bind(r.unit.as_str())
+                .push_bind(r.status.as_str())
+                .push_bind(r.created_at.timestamp_millis())
+                .push_bind(r.category.as_str())
+                .push_bind(place.map(|l| l.district.as_str()))
+                .push_bind(place.and_then(|l| l.neighbourhood.as_deref()))
+                .push_bind(r.sla_due_at.timestamp_millis());
+        });
+        qb.push(REQUEST_UPSERT);
+        qb.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// [`put_requests_as_sent`] for citizens, with their search index rows.
+async fn put_citizens_as_sent(tx: &mut SqliteConnection, citizens: &[&Citizen]) -> Result<()> {
+    let mut json = Vec::with_capacity(1024);
+    for chunk in citizens.chunks(BULK_ROWS) {
+        let views = PackedViews::of(chunk, &mut json)?;
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(PUT_CITIZENS);
+        qb.push_values(chunk.iter().zip(views.iter()), |mut b, (c, view)| {
+            let a = c.address.as_ref();
+            b.push_bind(c.id.to_string())
+                .push_bind(Vec::<u8>::new())
+                .push_bind(view)
+                .push_bind(c.full_name.as_str())
+                .push_bind(c.tckn.as_deref())
+                .push_bind(a.map(|a| a.district.as_str()))
+                .push_bind(a.map(|a| a.neighbourhood.as_str()))
+                .push_bind(a.and_then(|a| a.street.as_deref()).map(text::expand_address))
+                .push_bind(a.and_then(|a| a.number.as_deref()));
+        });
+        qb.push(CITIZEN_UPSERT);
+        qb.build().execute(&mut *tx).await?;
+    }
+    let index: Vec<crate::search_index::Indexed> = citizens
+        .iter()
+        .map(|c| crate::search_index::Indexed {
+            id: c.id,
+            full_name: &c.full_name,
+            phones: &c.phones,
+            place: c.address.as_ref().map(|a| (a.district.as_str(), a.neighbourhood.as_str())),
+        })
+        .collect();
+    crate::search_index::index_citizens(tx, &index).await
+}
+
 async fn put_request(tx: &mut SqliteConnection, view: &Request, server: Option<&Request>) -> Result<()> {
     // Places are stored as the view has them: canonical (district code,
     // neighbourhood name) from the server, and from `overlay::request_from_new`
     // for a request filed here. `nearby_open` canonicalises its input alike.
     let place = view.location.as_ref();
-    sqlx::query(
-        "INSERT INTO requests (id, server, view, citizen_id, tracking_no, unit, status, created_at, \
-         category, district, neighbourhood, sla_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
-         view = excluded.view, citizen_id = excluded.citizen_id, tracking_no = excluded.tracking_no, \
-         unit = excluded.unit, status = excluded.status, created_at = excluded.created_at, \
-         category = excluded.category, district = excluded.district, neighbourhood = excluded.neighbourhood, \
-         sla_due_at = excluded.sla_due_at",
-    )
-    .bind(view.id.to_string())
-    .bind(server.map(serde_json::to_string).transpose()?)
-    .bind(serde_json::to_string(view)?)
-    .bind(view.citizen_id.map(|c| c.to_string()))
-    .bind(&view.tracking_no)
-    .bind(&view.unit)
-    .bind(view.status.as_str())
-    .bind(view.created_at.timestamp_millis())
-    .bind(&view.category)
-    .bind(place.map(|l| &l.district))
-    .bind(place.and_then(|l| l.neighbourhood.as_ref()))
-    .bind(view.sla_due_at.timestamp_millis())
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(AssertSqlSafe(format!("{PUT_REQUESTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) {REQUEST_UPSERT}")))
+        .bind(view.id.to_string())
+        .bind(server_column(view, server)?)
+        .bind(pack(&serde_json::to_vec(view)?))
+        .bind(view.citizen_id.map(|c| c.to_string()))
+        .bind(&view.tracking_no)
+        .bind(&view.unit)
+        .bind(view.status.as_str())
+        .bind(view.created_at.timestamp_millis())
+        .bind(&view.category)
+        .bind(place.map(|l| &l.district))
+        .bind(place.and_then(|l| l.neighbourhood.as_ref()))
+        .bind(view.sla_due_at.timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
 async fn load_request(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(Request, Option<Request>)>> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as("SELECT view, server FROM requests WHERE id = ?")
+    let row: Option<(Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as("SELECT view, server FROM requests WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
+    row.map(|(v, s)| read_record(&v, s.as_deref())).transpose()
 }
+
+const PUT_CITIZENS: &str =
+    "INSERT INTO citizens (id, server, view, full_name, tckn, district, neighbourhood, street_key, number) ";
+const CITIZEN_UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
+     view = excluded.view, full_name = excluded.full_name, tckn = excluded.tckn, district = excluded.district, \
+     neighbourhood = excluded.neighbourhood, street_key = excluded.street_key, number = excluded.number";
 
 async fn put_citizen(tx: &mut SqliteConnection, view: &Citizen, server: Option<&Citizen>) -> Result<()> {
     let a = view.address.as_ref();
-    sqlx::query(
-        "INSERT INTO citizens (id, server, view, full_name, tckn, district, neighbourhood, street_key, number) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET server = excluded.server, \
-         view = excluded.view, full_name = excluded.full_name, tckn = excluded.tckn, district = excluded.district, \
-         neighbourhood = excluded.neighbourhood, street_key = excluded.street_key, number = excluded.number",
-    )
-    .bind(view.id.to_string())
-    .bind(server.map(serde_json::to_string).transpose()?)
-    .bind(serde_json::to_string(view)?)
-    .bind(&view.full_name)
-    .bind(&view.tckn)
-    .bind(a.map(|a| &a.district))
-    .bind(a.map(|a| &a.neighbourhood))
-    .bind(a.and_then(|a| a.street.as_deref()).map(text::expand_address))
-    .bind(a.and_then(|a| a.number.as_ref()))
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(AssertSqlSafe(format!("{PUT_CITIZENS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {CITIZEN_UPSERT}")))
+        .bind(view.id.to_string())
+        .bind(server_column(view, server)?)
+        .bind(pack(&serde_json::to_vec(view)?))
+        .bind(&view.full_name)
+        .bind(&view.tckn)
+        .bind(a.map(|a| &a.district))
+        .bind(a.map(|a| &a.neighbourhood))
+        .bind(a.and_then(|a| a.street.as_deref()).map(text::expand_address))
+        .bind(a.and_then(|a| a.number.as_ref()))
+        .execute(&mut *tx)
+        .await?;
     let place = a.map(|a| (a.district.as_str(), a.neighbourhood.as_str()));
     crate::search_index::index_citizen(tx, view.id, &view.full_name, &view.phones, place).await?;
     Ok(())
 }
 
 async fn load_citizen(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<(Citizen, Option<Citizen>)>> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as("SELECT view, server FROM citizens WHERE id = ?")
+    let row: Option<(Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as("SELECT view, server FROM citizens WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|(v, s)| Ok((serde_json::from_str(&v)?, s.map(|s| serde_json::from_str(&s)).transpose()?))).transpose()
+    row.map(|(v, s)| read_record(&v, s.as_deref())).transpose()
 }
 
 /// The citizen fields a patch changes, by the names of `field_versions`.
@@ -1461,6 +1674,52 @@ mod tests {
             assert_eq!(row, expected);
         }
         assert_eq!(views[0].location.as_ref().unwrap().neighbourhood.as_deref(), Some("Karataş"));
+    }
+
+    /// Indexes dropped for a snapshot come back as they were, when the load
+    /// finishes or when a console stopped mid-load opens the cache again.
+    #[tokio::test]
+    async fn deferred_indexes_come_back_as_they_were() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let user = || LocalUser { id: Uuid::nil(), username: "a".into() };
+        let indexes = |pool: &SqlitePool| {
+            let pool = pool.clone();
+            async move {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                rows
+            }
+        };
+        let cache = Cache::open(&path, user()).await.unwrap();
+        let before = indexes(&cache.pool).await;
+        assert!(before.iter().any(|(n, _)| n == "requests_open_due"));
+        cache.defer_indexes().await.unwrap();
+        let during = indexes(&cache.pool).await;
+        assert!(during.iter().all(|(n, _)| n.starts_with("outbox") || n.starts_with("name_vocab")), "{during:?}");
+        drop(cache);
+        let cache = Cache::open(&path, user()).await.unwrap();
+        assert_eq!(indexes(&cache.pool).await, before, "restored on open");
+        cache.defer_indexes().await.unwrap();
+        cache.finish_snapshot(7, "e").await.unwrap();
+        assert_eq!(indexes(&cache.pool).await, before, "restored when the snapshot is in");
+        assert_eq!(cache.meta("deferred_indexes").await.unwrap(), None);
+        // A cache with records keeps its indexes.
+        cache.add_serial_block(SerialBlock { start: 1, end: 10 }).await.unwrap();
+        let t = crate::domain::reference::shipped_taxonomy();
+        let new = NewRequest::new(
+            crate::domain::model::RequestType::Complaint,
+            crate::domain::model::Channel::Line153,
+            &t.categories[0].code,
+            "Su yok",
+        );
+        cache.file_request(new).await.unwrap();
+        cache.defer_indexes().await.unwrap();
+        assert_eq!(indexes(&cache.pool).await, before);
     }
 
     /// Both list queries walk their partial index in order: no table scan,

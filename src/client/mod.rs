@@ -5,4 +5,5 @@ pub mod api;
 pub mod cache;
 pub mod drill;
 pub mod overlay;
+pub mod packing;
 pub mod sync;

@@ -18,7 +18,9 @@ use crate::protocol::{PushRequest, ServerEvent};
 const SERIAL_LOW_WATER: i64 = 100;
 const SERIAL_BLOCK: u32 = 200;
 const PUSH_BATCH: u32 = 100;
-const PULL_PAGE: u32 = 500;
+const PULL_PAGE: u32 = 1000;
+/// Snapshot entities per cache transaction.
+const SNAPSHOT_BATCH: usize = 2000;
 
 /// What the status bar shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -152,16 +154,47 @@ impl SyncEngine {
     /// Loads a snapshot instead of pulling page by page from sequence 0.
     async fn bootstrap(&self) -> Result<usize, ApiError> {
         let internal = local_error;
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::protocol::Entity>(2048);
+        self.cache.defer_indexes().await.map_err(internal)?;
+        let loaded = self.load_snapshot().await;
+        if loaded.is_err() {
+            // Not finished: the console works on what it has, with its indexes.
+            self.cache.restore_indexes().await.map_err(internal)?;
+        }
+        loaded
+    }
+
+    async fn load_snapshot(&self) -> Result<usize, ApiError> {
+        let internal = local_error;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::protocol::Entity>(2 * SNAPSHOT_BATCH);
         let status = &self.status;
         let months = self.snapshot_months;
-        let download =
-            self.api.snapshot(months, |h| status.send_modify(|s| s.bootstrap = Some((0, h.citizens + h.requests))), tx);
-        let apply = async {
+        // The download (reading and parsing the lines) runs as its own task,
+        // beside the writes to the cache.
+        let (total_tx, total) = tokio::sync::oneshot::channel::<u64>();
+        let api = self.api.clone();
+        let download = tokio::spawn(async move {
+            let mut total_tx = Some(total_tx);
+            api.snapshot(
+                months,
+                |h| {
+                    if let Some(t) = total_tx.take() {
+                        let _ = t.send(h.citizens + h.requests);
+                    }
+                },
+                tx,
+            )
+            .await
+        });
+        let download = async { download.await.map_err(|e| ApiError::Protocol(format!("snapshot download: {e}")))? };
+        // Owns the receiver: if writing fails, the download stops too.
+        let apply = async move {
+            if let Ok(total) = total.await {
+                status.send_modify(|s| s.bootstrap = Some((0, total)));
+            }
             let mut n = 0usize;
-            let mut batch = Vec::with_capacity(1000);
+            let mut batch = Vec::with_capacity(SNAPSHOT_BATCH);
             loop {
-                let more = rx.recv_many(&mut batch, 1000).await;
+                let more = rx.recv_many(&mut batch, SNAPSHOT_BATCH).await;
                 if more == 0 {
                     break;
                 }

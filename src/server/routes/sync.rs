@@ -112,6 +112,15 @@ pub async fn serials(
     Ok(Json(SerialBlock { start, end }))
 }
 
+/// Appends one NDJSON line.
+fn line(out: &mut Vec<u8>, e: &crate::protocol::Entity) {
+    let start = out.len();
+    match serde_json::to_writer(&mut *out, e) {
+        Ok(()) => out.push(b'\n'),
+        Err(_) => out.truncate(start),
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotParams {
@@ -157,12 +166,12 @@ pub async fn snapshot(
     };
     let citizens = if with_citizens { state.store.count_citizens().await? } else { 0 };
     let header = SnapshotHeader { epoch, seq, citizens, requests: 0 };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(8);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
+    // Two tasks in a pipeline: one reads pages from the store while the
+    // other turns the previous page into lines.
+    let (pages_tx, mut pages) = tokio::sync::mpsc::channel::<Vec<Entity>>(2);
     let store = state.store.clone();
     tokio::spawn(async move {
-        if tx.send(Ok(serde_json::to_string(&header).unwrap_or_default() + "\n")).await.is_err() {
-            return;
-        }
         if with_citizens {
             let mut after = None;
             loop {
@@ -172,12 +181,8 @@ pub async fn snapshot(
                 };
                 let Some(last) = page.last() else { break };
                 after = Some(last.id);
-                let mut out = String::new();
-                for c in page {
-                    out.push_str(&serde_json::to_string(&Entity::Citizen(Box::new(c))).unwrap_or_default());
-                    out.push('\n');
-                }
-                if tx.send(Ok(out)).await.is_err() {
+                let page = page.into_iter().map(|c| Entity::Citizen(Box::new(c))).collect();
+                if pages_tx.send(page).await.is_err() {
                     return;
                 }
             }
@@ -191,20 +196,34 @@ pub async fn snapshot(
                     Ok(p) => p,
                     Err(e) => return tracing::error!(error = ?e, "snapshot requests"),
                 };
-                let mut out = String::new();
-                for r in page.items {
-                    if seen.insert(r.id) {
-                        out.push_str(&serde_json::to_string(&Entity::Request(Box::new(r))).unwrap_or_default());
-                        out.push('\n');
-                    }
-                }
-                if !out.is_empty() && tx.send(Ok(out)).await.is_err() {
+                let next = page.next_cursor.and_then(|c| c.parse().ok());
+                let items: Vec<Entity> = page
+                    .items
+                    .into_iter()
+                    .filter(|r| seen.insert(r.id))
+                    .map(|r| Entity::Request(Box::new(r)))
+                    .collect();
+                if !items.is_empty() && pages_tx.send(items).await.is_err() {
                     return;
                 }
-                match page.next_cursor.and_then(|c| c.parse().ok()) {
+                match next {
                     Some(c) => f.before_id = Some(c),
                     None => break,
                 }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        if tx.send(Ok((serde_json::to_string(&header).unwrap_or_default() + "\n").into_bytes())).await.is_err() {
+            return;
+        }
+        while let Some(page) = pages.recv().await {
+            let mut out = Vec::with_capacity(page.len() * 2048);
+            for e in &page {
+                line(&mut out, e);
+            }
+            if tx.send(Ok(out)).await.is_err() {
+                return;
             }
         }
     });

@@ -204,6 +204,70 @@ where
     rows.iter().map(event_from_row).collect()
 }
 
+/// The timelines of many requests at once, by request id.
+async fn load_timelines(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<TimelineEvent>>> {
+    /// One event as `json_array` gives it: id, at, actor, kind, status, unit, text, internal.
+    type EventRow = (String, i64, String, EventKind, Option<String>, Option<String>, Option<String>, i64);
+    let mut by_request: HashMap<String, Vec<TimelineEvent>> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        // One row per request, its events in order as a JSON array: far fewer
+        // rows to hand over than one per event.
+        let placeholders = vec!["?"; chunk.len()].join(",");
+        let sql = format!(
+            "SELECT request_id, json_group_array(json_array(id, at, actor, kind, status, unit, text, internal) \
+             ORDER BY at, seq, id) FROM request_events WHERE request_id IN ({placeholders}) GROUP BY request_id"
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for (request_id, events) in q.fetch_all(&mut *conn).await? {
+            let events: Vec<EventRow> = serde_json::from_str(&events)?;
+            let timeline = events
+                .into_iter()
+                .map(|(id, at, actor, kind, status, unit, text, internal)| {
+                    Ok(TimelineEvent {
+                        id: parse_uuid(&id)?,
+                        at: from_millis(at),
+                        actor,
+                        kind,
+                        status: status.map(|s| parse_enum(&s, Status::parse, "status")).transpose()?,
+                        unit,
+                        text,
+                        internal: internal != 0,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            by_request.insert(request_id, timeline);
+        }
+    }
+    Ok(by_request)
+}
+
+/// Rows of `table` (with `cols`) whose id is one of `ids`, by id.
+async fn rows_by_id(
+    conn: &mut sqlx::SqliteConnection,
+    table: &str,
+    cols: &str,
+    ids: &[String],
+) -> Result<HashMap<String, SqliteRow>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let placeholders = vec!["?"; chunk.len()].join(",");
+        let mut q = sqlx::query(AssertSqlSafe(format!("SELECT {cols} FROM {table} WHERE id IN ({placeholders})")));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            out.insert(row.try_get("id")?, row);
+        }
+    }
+    Ok(out)
+}
+
 // ------------------------------------------------------------------ store
 
 #[async_trait]
@@ -473,19 +537,8 @@ impl Store for SqliteStore {
         let rows = qb.build().fetch_all(&mut *conn).await?;
         let mut items = rows.iter().map(request_from_row).collect::<Result<Vec<_>>>()?;
         if f.with_timeline && !items.is_empty() {
-            let placeholders = vec!["?"; items.len()].join(",");
-            let sql = format!(
-                "SELECT request_id, id, at, actor, kind, status, unit, text, internal FROM request_events \
-                 WHERE request_id IN ({placeholders}) ORDER BY at, seq, id"
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for r in &items {
-                q = q.bind(r.id.to_string());
-            }
-            let mut by_request: HashMap<String, Vec<TimelineEvent>> = HashMap::new();
-            for row in q.fetch_all(&mut *conn).await? {
-                by_request.entry(row.try_get("request_id")?).or_default().push(event_from_row(&row)?);
-            }
+            let ids: Vec<String> = items.iter().map(|r| r.id.to_string()).collect();
+            let mut by_request = load_timelines(&mut conn, &ids).await?;
             for r in &mut items {
                 r.timeline = by_request.remove(&r.id.to_string()).unwrap_or_default();
             }
@@ -525,30 +578,30 @@ impl Store for SqliteStore {
                 .fetch_all(&mut *tx)
                 .await?;
         let has_more = rows.len() > limit as usize;
-        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+        let rows = &rows[..rows.len().min(limit as usize)];
+        // The entities of the page in a few queries, not one per change.
+        let ids_of = |kind: &str| -> Vec<String> {
+            rows.iter().filter(|(_, e, _)| e == kind).map(|(_, _, id)| id.clone()).collect()
+        };
+        let (citizen_ids, request_ids) = (ids_of(CITIZEN), ids_of(REQUEST));
+        let mut citizens = rows_by_id(&mut tx, "citizens", CITIZEN_COLS, &citizen_ids).await?;
+        let mut requests = rows_by_id(&mut tx, "requests", REQUEST_COLS, &request_ids).await?;
+        let mut timelines = load_timelines(&mut tx, &request_ids).await?;
+        let mut changes = Vec::with_capacity(rows.len());
         let mut next = since;
-        for (seq, entity, id) in rows.into_iter().take(limit as usize) {
-            next = seq;
+        for (seq, entity, id) in rows {
+            next = *seq;
+            let missing = || anyhow::anyhow!("{entity} {id} of change {seq} is missing");
             let entity = match entity.as_str() {
-                CITIZEN => {
-                    let row = sqlx::query(AssertSqlSafe(format!("SELECT {CITIZEN_COLS} FROM citizens WHERE id = ?")))
-                        .bind(&id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    Entity::Citizen(Box::new(citizen_from_row(&row)?))
-                }
+                CITIZEN => Entity::Citizen(Box::new(citizen_from_row(&citizens.remove(id).ok_or_else(missing)?)?)),
                 REQUEST => {
-                    let row = sqlx::query(AssertSqlSafe(format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")))
-                        .bind(&id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let mut r = request_from_row(&row)?;
-                    r.timeline = load_timeline(&mut *tx, r.id).await?;
+                    let mut r = request_from_row(&requests.remove(id).ok_or_else(missing)?)?;
+                    r.timeline = timelines.remove(id).unwrap_or_default();
                     Entity::Request(Box::new(r))
                 }
                 other => anyhow::bail!("unknown entity kind '{other}' in change feed"),
             };
-            changes.push(Change { seq, entity });
+            changes.push(Change { seq: *seq, entity });
         }
         tx.commit().await?;
         Ok((changes, next, has_more))
