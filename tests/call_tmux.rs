@@ -305,9 +305,17 @@ fn a_park_request_reaches_the_unit_live_and_the_reply_reaches_the_agent() {
         s.contains("başvuruya işlem kaydedildi") && !s.lines().any(|l| l.contains(&tracking) && l.contains("İşlemde"))
     });
 
-    // Over the API: resolved, with the reply filled for this request.
-    let (status, r) = lead.get(&format!("/requests/{tracking}"));
-    assert_eq!(status, 200, "{r}");
+    // Over the API, once the console has pushed it: resolved, with the
+    // reply filled for this request.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let r = loop {
+        let (status, r) = lead.get(&format!("/requests/{tracking}"));
+        assert_eq!(status, 200, "{r}");
+        if r["status"] == "resolved" || std::time::Instant::now() > deadline {
+            break r;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(r["status"], "resolved");
     let reply = r["timeline"].as_array().unwrap().iter().rev().find(|e| e["kind"] == "resolved").unwrap()["text"]
         .as_str()

@@ -44,6 +44,7 @@ async fn server_at(db: &std::path::Path, addr: SocketAddr) -> RunningServer {
 struct Console {
     cache: Arc<Cache>,
     engine: SyncEngine,
+    api: ApiClient,
 }
 
 async fn console(dir: &std::path::Path, name: &str, base: &str, user: &str) -> Console {
@@ -55,8 +56,8 @@ async fn console(dir: &std::path::Path, name: &str, base: &str, user: &str) -> C
     let login = ApiClient::new(base).login(user, PASSWORD, name, Some(device)).await.unwrap();
     let cache = Arc::new(Cache::open(&path, LocalUser { id: login.user.id, username: user.into() }).await.unwrap());
     let api = ApiClient::new(base).with_token(login.token);
-    let engine = SyncEngine::new(cache.clone(), api).await.unwrap();
-    Console { cache, engine }
+    let engine = SyncEngine::new(cache.clone(), api.clone()).await.unwrap();
+    Console { cache, engine, api }
 }
 
 fn water_request(i: usize) -> NewRequest {
@@ -382,4 +383,145 @@ async fn changes_reach_a_running_console_through_the_event_stream() {
     .await;
     assert!(arrived.is_ok(), "the change did not arrive through the event stream");
     task.abort();
+}
+
+/// A server that builds snapshot images whatever the size of its database.
+async fn server_with_images(dir: &std::path::Path) -> RunningServer {
+    let db = dir.join("server.db");
+    let server = server_at(&db, "127.0.0.1:0".parse().unwrap()).await;
+    let mut state = server.state.clone();
+    server.shutdown().await;
+    let images = beyazmasa::server::images::Images::new(Some(dir.join("server.db.images"))).for_any_size();
+    state.images = Arc::new(images);
+    spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+}
+
+/// Asks for the image until the server has one of everything up to now;
+/// returns it, downloaded to `dest`.
+async fn wait_for_image(
+    server: &RunningServer,
+    c: &Console,
+    dest: &std::path::Path,
+) -> beyazmasa::protocol::SnapshotHeader {
+    let now = server.state.store.current_seq().await.unwrap();
+    for _ in 0..300 {
+        if let Some(h) = c.api.snapshot_image(6, dest, |_, _| {}).await.unwrap()
+            && h.seq >= now
+        {
+            return h;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no snapshot image after 30 s");
+}
+
+#[tokio::test]
+async fn a_new_console_adopts_the_servers_image_then_pulls_what_changed_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_images(dir.path()).await;
+    let writer = console(dir.path(), "writer", &server.base_url(), "agent").await;
+    writer.engine.sync_once().await.unwrap();
+    let citizen = writer
+        .cache
+        .create_citizen(NewCitizen {
+            full_name: "Zeynep Karakoç".into(),
+            phones: vec!["0533 444 55 66".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut filed = Vec::new();
+    for i in 0..20 {
+        let r = NewRequest { citizen_id: (i % 2 == 0).then_some(citizen.id), ..water_request(i) };
+        filed.push(writer.cache.file_request(r).await.unwrap());
+    }
+    writer.engine.sync_once().await.unwrap();
+    // The first console to ask sets the build going.
+    let probe = console(dir.path(), "probe", &server.base_url(), "agent2").await;
+    let image = wait_for_image(&server, &probe, &dir.path().join("probe.image")).await;
+    assert_eq!(image.seq, server.state.store.current_seq().await.unwrap());
+    // Changes after the image come by pull.
+    let later = writer.cache.file_request(water_request(99)).await.unwrap();
+    writer.engine.sync_once().await.unwrap();
+
+    let reader = console(dir.path(), "reader", &server.base_url(), "agent2").await;
+    let report = reader.engine.sync_once().await.unwrap();
+    assert_eq!(report.snapshot, 21, "the image's 20 requests and the citizen: {report:?}");
+    assert_eq!(report.pulled, 1, "then the request filed after it: {report:?}");
+    assert_eq!(reader.cache.request_count().await.unwrap(), 21);
+    assert!(!dir.path().join("reader.db.image").exists(), "the downloaded image is not left behind");
+    for r in filed.iter().chain([&later]) {
+        let (view, badge) = reader.cache.request(r.id).await.unwrap().unwrap();
+        assert_eq!((view.tracking_no.as_str(), badge), (r.tracking_no.as_str(), Badge::Sent));
+    }
+    // Its indexes came with it: search and history work at once.
+    let hits = reader.cache.search_citizens("0533 444 55 66", 5).await.unwrap();
+    assert_eq!(hits[0].citizen.id, citizen.id);
+    assert_eq!(hits[0].open_requests, 10);
+    assert_eq!(reader.cache.search_citizens("zeynep karakoc", 5).await.unwrap()[0].citizen.id, citizen.id);
+    // It is this console's cache still: its own device, its own numbers.
+    assert_ne!(reader.cache.device_id().await.unwrap(), probe.cache.device_id().await.unwrap());
+    let own = reader.cache.file_request(water_request(100)).await.unwrap();
+    reader.engine.sync_once().await.unwrap();
+    assert!(server.state.store.request(own.id).await.unwrap().is_some());
+    assert_eq!(reader.cache.counts().await.unwrap().pending, 0);
+}
+
+#[tokio::test]
+async fn adopting_an_image_keeps_the_outbox_and_what_it_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_images(dir.path()).await;
+    let writer = console(dir.path(), "writer", &server.base_url(), "agent").await;
+    writer.engine.sync_once().await.unwrap();
+    let known = writer.cache.file_request(water_request(0)).await.unwrap();
+    writer.engine.sync_once().await.unwrap();
+
+    // A console that works offline after its first sync: a note on a known
+    // request and two new ones, none sent.
+    let c = console(dir.path(), "masa", &server.base_url(), "agent2").await;
+    c.engine.sync_once().await.unwrap();
+    let device = c.cache.device_id().await.unwrap();
+    c.cache.act(known.id, Action::Note { text: "vatandaş tekrar aradı".into(), internal: false }).await.unwrap();
+    let offline =
+        [c.cache.file_request(water_request(1)).await.unwrap(), c.cache.file_request(water_request(2)).await.unwrap()];
+    let serials = c.cache.serials_left().await.unwrap();
+
+    // Its cache is replaced by the server's image.
+    let dest = dir.path().join("masa.db.image");
+    let image = wait_for_image(&server, &c, &dest).await;
+    let n = c.cache.adopt_image(&dest, image.seq, &image.epoch).await.unwrap();
+    assert_eq!(n, 3, "the known request and the two filed offline");
+    assert!(!dest.exists());
+    assert_eq!(c.cache.device_id().await.unwrap(), device);
+    assert_eq!(c.cache.serials_left().await.unwrap(), serials, "no tracking number issued twice");
+    assert_eq!(c.cache.counts().await.unwrap().pending, 3);
+    for r in &offline {
+        let (view, badge) = c.cache.request(r.id).await.unwrap().expect("still shown");
+        assert_eq!((view.tracking_no.as_str(), badge), (r.tracking_no.as_str(), Badge::NotSent));
+    }
+    let (view, _) = c.cache.request(known.id).await.unwrap().unwrap();
+    assert!(view.timeline.iter().any(|e| e.text.as_deref() == Some("vatandaş tekrar aradı")), "the note shows");
+
+    // All of it goes out once.
+    let report = c.engine.sync_once().await.unwrap();
+    assert_eq!(report.pushed, 3);
+    assert_eq!(c.cache.counts().await.unwrap().pending, 0);
+    for r in &offline {
+        assert_eq!(server.state.store.request(r.id).await.unwrap().unwrap().tracking_no, r.tracking_no);
+    }
+    let on_server = server.state.store.request(known.id).await.unwrap().unwrap();
+    let notes = on_server.timeline.iter().filter(|e| e.text.as_deref() == Some("vatandaş tekrar aradı")).count();
+    assert_eq!(notes, 1);
+
+    // An image from another epoch, or cut short, is refused and changes nothing.
+    let image = wait_for_image(&server, &c, &dest).await;
+    let err = c.cache.adopt_image(&dest, image.seq, "baska-bir-donem").await.unwrap_err();
+    assert!(format!("{err:#}").contains("not"), "{err:#}");
+    assert_eq!(c.cache.request_count().await.unwrap(), 3);
+    let image = wait_for_image(&server, &c, &dest).await;
+    let len = std::fs::metadata(&dest).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&dest).unwrap().set_len(len / 2).unwrap();
+    assert!(c.cache.adopt_image(&dest, image.seq, &image.epoch).await.is_err());
+    assert_eq!(c.cache.request_count().await.unwrap(), 3);
+    c.cache.file_request(water_request(3)).await.unwrap();
 }

@@ -141,6 +141,57 @@ impl ApiClient {
         self.send(self.http.post(self.url("/sync/serials")).json(&serde_json::json!({"count": count}))).await
     }
 
+    /// Downloads the server's prebuilt cache image for this user into
+    /// `dest` (synced to disk), reporting bytes so far to `progress`.
+    /// `None` when the server has none ready: load [`ApiClient::snapshot`].
+    pub async fn snapshot_image(
+        &self,
+        months: u32,
+        dest: &std::path::Path,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<Option<SnapshotHeader>, ApiError> {
+        use futures::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let res = self
+            .auth(
+                self.http
+                    .get(self.url("/sync/snapshot/image"))
+                    .query(&[("months", months)])
+                    .timeout(Duration::from_secs(600)),
+            )
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        if res.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !res.status().is_success() {
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
+            return Err(ApiError::Server { status, code: "http".into(), message: text, field: None });
+        }
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let bad = |what: &str| ApiError::Protocol(format!("snapshot image: {what}"));
+        let seq: i64 = header("x-snapshot-seq").and_then(|s| s.parse().ok()).ok_or_else(|| bad("no sequence"))?;
+        let epoch = header("x-snapshot-epoch").ok_or_else(|| bad("no epoch"))?;
+        let total = res.content_length().ok_or_else(|| bad("no length"))?;
+        let local = |e: std::io::Error| ApiError::Protocol(format!("snapshot image {}: {e}", dest.display()));
+        let mut file = tokio::fs::File::create(dest).await.map_err(local)?;
+        let mut got = 0u64;
+        let mut stream = res.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ApiError::Unreachable(e.to_string()))?;
+            file.write_all(&chunk).await.map_err(local)?;
+            got += chunk.len() as u64;
+            progress(got, total);
+        }
+        if got != total {
+            return Err(bad(&format!("cut short at {got} of {total} bytes")));
+        }
+        file.sync_all().await.map_err(local)?;
+        Ok(Some(SnapshotHeader { epoch, seq, citizens: 0, requests: 0 }))
+    }
+
     /// Streams a snapshot: the header to `on_header`, then every entity
     /// into `entities` (closed when done).
     pub async fn snapshot(

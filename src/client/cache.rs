@@ -29,6 +29,7 @@ use crate::protocol::{
     NewRequest, Outcome, Request, SerialBlock,
 };
 
+mod image;
 mod recovery;
 pub use recovery::{CHECK_BUDGET, Recovery};
 

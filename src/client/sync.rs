@@ -151,9 +151,13 @@ impl SyncEngine {
         Ok(report)
     }
 
-    /// Loads a snapshot instead of pulling page by page from sequence 0.
+    /// Loads a snapshot instead of pulling page by page from sequence 0:
+    /// the server's prebuilt cache image if it has one, else the stream.
     async fn bootstrap(&self) -> Result<usize, ApiError> {
         let internal = local_error;
+        if let Some(n) = self.load_image().await {
+            return Ok(n);
+        }
         self.cache.defer_indexes().await.map_err(internal)?;
         let loaded = self.load_snapshot().await;
         if loaded.is_err() {
@@ -161,6 +165,38 @@ impl SyncEngine {
             self.cache.restore_indexes().await.map_err(internal)?;
         }
         loaded
+    }
+
+    /// The image path: download beside the cache, then adopt. Any failure
+    /// (none ready, a cut download, an image this cache cannot take) is
+    /// logged and the stream is loaded instead.
+    async fn load_image(&self) -> Option<usize> {
+        let mut dest = self.cache.path().as_os_str().to_owned();
+        dest.push(".image");
+        let dest = std::path::PathBuf::from(dest);
+        let status = &self.status;
+        let progress = |got: u64, total: u64| {
+            // Shown as records would be: a share of the whole.
+            status.send_modify(|s| s.bootstrap = Some((got / 1024, total / 1024)));
+        };
+        let header = match self.api.snapshot_image(self.snapshot_months, &dest, progress).await {
+            Ok(Some(h)) => h,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "snapshot image: loading the stream instead");
+                let _ = std::fs::remove_file(&dest);
+                return None;
+            }
+        };
+        let adopted = self.cache.adopt_image(&dest, header.seq, &header.epoch).await;
+        status.send_modify(|s| s.bootstrap = None);
+        match adopted {
+            Ok(n) => Some(n as usize),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "snapshot image not taken: loading the stream instead");
+                None
+            }
+        }
     }
 
     async fn load_snapshot(&self) -> Result<usize, ApiError> {

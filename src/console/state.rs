@@ -202,6 +202,8 @@ pub struct Link {
     pub checking: bool,
     pub last_check: Option<DateTime<FixedOffset>>,
     pub last_error: Option<String>,
+    /// While a new console loads its first snapshot: done and total.
+    pub bootstrap: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,6 +252,7 @@ impl State {
                 checking: false,
                 last_check: None,
                 last_error: None,
+                bootstrap: None,
             },
             call_started: None,
             call: CallState::default(),

@@ -173,6 +173,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.link.last_sync = last_sync;
             state.link.pending = s.counts.pending + s.counts.rejected + s.counts.conflict;
             state.link.last_error = s.last_error;
+            state.link.bootstrap = s.bootstrap;
             state.dirty = true;
             // A finished sync may have changed what the screens show.
             if !synced {

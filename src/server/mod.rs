@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod images;
 pub mod live;
 pub mod openapi;
 pub mod routes;
@@ -45,6 +46,8 @@ pub struct AppState {
     /// Set when the server stops, so endless streams (SSE) end and a
     /// graceful shutdown does not wait for them forever.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Prebuilt cache files for new consoles (none without a directory).
+    pub images: Arc<images::Images>,
 }
 
 /// Fans server events out to the SSE streams of this instance.
@@ -123,11 +126,18 @@ impl AuditSink {
 }
 
 impl AppState {
+    /// The store at `db_url`; a SQLite store keeps its snapshot images in
+    /// a directory beside its file (`<file>.images`).
     pub async fn open(db_url: &str) -> anyhow::Result<AppState> {
         let store = store::open(db_url).await?;
-        Ok(AppState::with_store(store))
+        let file = db_url.strip_prefix("sqlite://").or_else(|| db_url.strip_prefix("sqlite:"));
+        let dir = file.map(|f| std::path::PathBuf::from(format!("{f}.images")));
+        let mut state = AppState::with_store(store);
+        state.images = Arc::new(images::Images::new(dir));
+        Ok(state)
     }
 
+    /// A state without snapshot images.
     pub fn with_store(store: Arc<dyn Store>) -> AppState {
         let reference = Arc::new(service::Reference::shipped());
         let events = EventHub::new();
@@ -139,6 +149,7 @@ impl AppState {
             reference,
             events,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
+            images: Arc::new(images::Images::new(None)),
         }
     }
 }

@@ -29,6 +29,7 @@ use super::routes;
         routes::sync::pull,
         routes::sync::serials,
         routes::sync::snapshot,
+        routes::sync::snapshot_image,
         routes::events::events,
         routes::cti::call,
         routes::stats::units,

@@ -83,13 +83,24 @@ fn segments(state: &State) -> Vec<Segment> {
     let pending = format!("{} {}", lang.t(Text::Pending), state.link.pending);
     let token = if state.link.pending > 0 { Token::StatusPending } else { Token::Statusbar };
     out.push(Segment { long: pending.clone(), short: pending.clone(), tiny: pending, token });
-    let sync = state.link.last_sync.map(hhmm).unwrap_or_else(|| lang.t(Text::Never).to_string());
-    out.push(Segment {
-        long: format!("{} {sync}", lang.t(Text::LastSync)),
-        short: format!("{} {sync}", lang.t(Text::LastSyncShort)),
-        tiny: format!("⟳ {sync}"),
-        token: Token::Statusbar,
-    });
+    if let Some((done, total)) = state.link.bootstrap {
+        // The first load of a new console, instead of the last sync.
+        let share = (done * 100).checked_div(total).unwrap_or(0).min(100);
+        out.push(Segment {
+            long: format!("{} %{share}", lang.t(Text::InitialLoad)),
+            short: format!("{} %{share}", lang.t(Text::InitialLoad)),
+            tiny: format!("⟳ %{share}"),
+            token: Token::StatusPending,
+        });
+    } else {
+        let sync = state.link.last_sync.map(hhmm).unwrap_or_else(|| lang.t(Text::Never).to_string());
+        out.push(Segment {
+            long: format!("{} {sync}", lang.t(Text::LastSync)),
+            short: format!("{} {sync}", lang.t(Text::LastSyncShort)),
+            tiny: format!("⟳ {sync}"),
+            token: Token::Statusbar,
+        });
+    }
     let (timer, token) = match state.call_started {
         Some(start) => (duration((state.now - start).num_seconds()), Token::StatusCall),
         None => ("--:--".to_string(), Token::Statusbar),

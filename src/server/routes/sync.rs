@@ -8,6 +8,7 @@ use crate::protocol::{MutationResult, PullResponse, PushRequest, PushResponse, S
 use crate::server::AppState;
 use crate::server::auth::AuthUser;
 use crate::server::error::{ApiError, ApiJson};
+use crate::server::images::Scope;
 use crate::server::service;
 
 /// Most mutations one push may carry.
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/sync/pull", get(pull))
         .route("/sync/serials", post(serials))
         .route("/sync/snapshot", get(snapshot))
+        .route("/sync/snapshot/image", get(snapshot_image))
 }
 
 /// Applies a console's outbox. Each mutation is applied on its own and gets
@@ -130,6 +132,56 @@ pub struct SnapshotParams {
     pub months: Option<u32>,
 }
 
+fn months_param(p: &SnapshotParams) -> Result<u32, ApiError> {
+    let months = p.months.unwrap_or(6);
+    if !(1..=36).contains(&months) {
+        return Err(ApiError::invalid("months", "months must be between 1 and 36"));
+    }
+    Ok(months)
+}
+
+/// The response headers naming where a snapshot image stands.
+pub const IMAGE_SEQ: &str = "x-snapshot-seq";
+pub const IMAGE_EPOCH: &str = "x-snapshot-epoch";
+
+/// The same data as `/sync/snapshot`, as a prebuilt console cache file
+/// (SQLite) at the sequence and epoch of its `x-snapshot-seq` and
+/// `x-snapshot-epoch` headers; the console pulls from there. Images are
+/// built in the background on first demand: `404 not_found` means none is
+/// ready yet (or the database is too small to need one), so load the stream.
+#[utoipa::path(get, path = "/api/v1/sync/snapshot/image", tag = "sync", security(("bearer" = [])), params(SnapshotParams),
+    responses((status = 200, description = "application/vnd.sqlite3: a console cache file"),
+        (status = 404, body = crate::protocol::ErrorBody)))]
+pub async fn snapshot_image(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(p): ApiQuery<SnapshotParams>,
+) -> Result<axum::response::Response, ApiError> {
+    let months = months_param(&p)?;
+    let scope = Scope::of(&user, months);
+    let seq = state.store.current_seq().await?;
+    let epoch = state.store.epoch().await?;
+    let Some(image) = state.images.get(&scope, &state.store, seq, &epoch) else {
+        return Err(ApiError::NotFound("a snapshot image (not built yet; load /sync/snapshot)".into()));
+    };
+    let file = tokio::fs::File::open(&image.path).await.map_err(|e| ApiError::Internal(e.into()))?;
+    state.audit.record(
+        user.username(),
+        "sync.snapshot",
+        "device",
+        user.device_id.to_string(),
+        format!("{months} months, image at {}", image.seq),
+    );
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 1 << 20));
+    axum::response::Response::builder()
+        .header(axum::http::header::CONTENT_TYPE, "application/vnd.sqlite3")
+        .header(axum::http::header::CONTENT_LENGTH, image.bytes)
+        .header(IMAGE_SEQ, image.seq)
+        .header(IMAGE_EPOCH, image.epoch.as_str())
+        .body(body)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
+}
+
 /// The initial load of a new console, as NDJSON: a `SnapshotHeader` line,
 /// then one entity per line. What is sent depends on the role: agents get
 /// every citizen and the recent requests (for the call screen); unit
@@ -141,83 +193,33 @@ pub async fn snapshot(
     user: AuthUser,
     ApiQuery(p): ApiQuery<SnapshotParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    use crate::domain::status::{Role, Status};
-    use crate::protocol::{Entity, SnapshotHeader};
-    use crate::server::store::RequestFilter;
-    let months = p.months.unwrap_or(6);
-    if !(1..=36).contains(&months) {
-        return Err(ApiError::invalid("months", "months must be between 1 and 36"));
-    }
+    use crate::protocol::SnapshotHeader;
+    let months = months_param(&p)?;
     // The cursor is read first: whatever changes while the snapshot streams
     // comes again in the next pull, and entities are whole states.
     let seq = state.store.current_seq().await?;
     let epoch = state.store.epoch().await?;
-    let role = user.role();
-    let with_citizens = matches!(role, Role::Agent | Role::Admin);
-    let since = chrono::Utc::now() - chrono::Duration::days(30 * months as i64);
-    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str().to_string()).collect();
-    let filters = match role {
-        Role::UnitRep => vec![
-            RequestFilter { units: user.user.units.clone(), statuses: open, ..Default::default() },
-            RequestFilter { units: user.user.units.clone(), created_after: Some(since), ..Default::default() },
-        ],
-        Role::Lead => vec![RequestFilter { statuses: open, ..Default::default() }],
-        Role::Agent | Role::Admin => vec![RequestFilter { created_after: Some(since), ..Default::default() }],
-    };
-    let citizens = if with_citizens { state.store.count_citizens().await? } else { 0 };
+    let scope = Scope::of(&user, months);
+    let citizens = if scope.with_citizens { state.store.count_citizens().await? } else { 0 };
     let header = SnapshotHeader { epoch, seq, citizens, requests: 0 };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
     // Two tasks in a pipeline: one reads pages from the store while the
     // other turns the previous page into lines.
-    let (pages_tx, mut pages) = tokio::sync::mpsc::channel::<Vec<Entity>>(2);
-    let store = state.store.clone();
-    tokio::spawn(async move {
-        if with_citizens {
-            let mut after = None;
-            loop {
-                let page = match store.citizens_page(after, 1000).await {
-                    Ok(p) => p,
-                    Err(e) => return tracing::error!(error = ?e, "snapshot citizens"),
-                };
-                let Some(last) = page.last() else { break };
-                after = Some(last.id);
-                let page = page.into_iter().map(|c| Entity::Citizen(Box::new(c))).collect();
-                if pages_tx.send(page).await.is_err() {
-                    return;
-                }
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        for mut f in filters {
-            f.limit = 500;
-            f.with_timeline = true;
-            loop {
-                let page = match store.list_requests(&f).await {
-                    Ok(p) => p,
-                    Err(e) => return tracing::error!(error = ?e, "snapshot requests"),
-                };
-                let next = page.next_cursor.and_then(|c| c.parse().ok());
-                let items: Vec<Entity> = page
-                    .items
-                    .into_iter()
-                    .filter(|r| seen.insert(r.id))
-                    .map(|r| Entity::Request(Box::new(r)))
-                    .collect();
-                if !items.is_empty() && pages_tx.send(items).await.is_err() {
-                    return;
-                }
-                match next {
-                    Some(c) => f.before_id = Some(c),
-                    None => break,
-                }
-            }
-        }
-    });
+    let mut pages = scope.pages(state.store.clone());
     tokio::spawn(async move {
         if tx.send(Ok((serde_json::to_string(&header).unwrap_or_default() + "\n").into_bytes())).await.is_err() {
             return;
         }
         while let Some(page) = pages.recv().await {
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    // The body ends in an error: the console sees a cut stream.
+                    tracing::error!(error = ?e, "snapshot");
+                    let _ = tx.send(Err(std::io::Error::other("snapshot failed"))).await;
+                    return;
+                }
+            };
             let mut out = Vec::with_capacity(page.len() * 2048);
             for e in &page {
                 line(&mut out, e);
