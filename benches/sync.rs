@@ -22,6 +22,11 @@
 //! span two years, so the console loads every request. Set BENCH_REQUESTS=0
 //! and BENCH_CITIZENS=0, or BENCH_CONSOLES=0, to run a part alone;
 //! BENCH_KEEP_CACHE=1 keeps part 1's console cache for a look.
+//!
+//! Part 1 first has the server build its snapshot image for agents (timed
+//! and reported on its own: the server does it once, in the background, for
+//! every console after), then times the fresh console, which downloads and
+//! adopts it. BENCH_STREAM=1 turns images off and times the NDJSON stream.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -147,11 +152,37 @@ async fn snapshot_and_delta(citizens: u32, requests: u32) {
     let months = env_num("BENCH_MONTHS", 36);
     let delta = env_num("BENCH_DELTA", 1000);
     let db = server_db(citizens, requests).await;
-    let state = AppState::open(&format!("sqlite://{}", db.display())).await.unwrap();
+    let mut state = AppState::open(&format!("sqlite://{}", db.display())).await.unwrap();
+    let stream_only = std::env::var_os("BENCH_STREAM").is_some();
+    let images = beyazmasa::server::images::Images::new(
+        (!stream_only).then(|| PathBuf::from(format!("{}.images", db.display()))),
+    );
+    state.images = Arc::new(images.with_min_seq(0));
     let server = spawn(state.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let base = server.base_url();
-
     let work = tempfile::tempdir_in(target_dir()).unwrap();
+    if !stream_only {
+        // The server builds the agents' image once, in the background, on
+        // the first console's demand; every console after it downloads it.
+        let login = ApiClient::new(&base).login("agent", demo::DEMO_PASSWORD, "bench-image", None).await.unwrap();
+        let api = ApiClient::new(&base).with_token(login.token);
+        let dest = work.path().join("probe.image");
+        let t = Instant::now();
+        let image = loop {
+            if let Some(h) = api.snapshot_image(months as u32, &dest, |_, _| {}).await.unwrap() {
+                break h;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        println!(
+            "server-built snapshot image (at sequence {}): ready in {:.1} s, {:.2} GB",
+            image.seq,
+            t.elapsed().as_secs_f64(),
+            std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0) as f64 / 1e9
+        );
+        let _ = std::fs::remove_file(&dest);
+    }
+
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
         .env(CHILD, &base)

@@ -525,3 +525,150 @@ async fn adopting_an_image_keeps_the_outbox_and_what_it_shows() {
     assert_eq!(c.cache.request_count().await.unwrap(), 3);
     c.cache.file_request(water_request(3)).await.unwrap();
 }
+
+/// How the sick server of [`sick_proxy`] answers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(usize)]
+enum Sickness {
+    /// Passes everything to the real server.
+    Healthy = 0,
+    /// `500` with a proxy's HTML error page.
+    Http500 = 1,
+    /// `200` with a body that is not JSON (bytes of every kind).
+    Garbage = 2,
+}
+
+/// A loopback proxy in front of the real server whose health can be
+/// switched; a switch cuts the open connections, so clients reconnect and
+/// meet the new state. Counts the connections that met a sick server.
+struct SickProxy {
+    addr: SocketAddr,
+    mode: Arc<AtomicUsize>,
+    sick_answers: Arc<AtomicUsize>,
+    connections: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl SickProxy {
+    async fn start(upstream: SocketAddr) -> SickProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = SickProxy {
+            addr: listener.local_addr().unwrap(),
+            mode: Arc::new(AtomicUsize::new(Sickness::Healthy as usize)),
+            sick_answers: Arc::new(AtomicUsize::new(0)),
+            connections: Arc::default(),
+        };
+        let (mode, sick, conns) = (proxy.mode.clone(), proxy.sick_answers.clone(), proxy.connections.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mode = mode.load(Ordering::SeqCst);
+                let sick = sick.clone();
+                let task = tokio::spawn(async move {
+                    if mode == Sickness::Healthy as usize {
+                        let mut server = TcpStream::connect(upstream).await.unwrap();
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        return;
+                    }
+                    let mut request = Vec::new();
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while !complete_http_request(&request) {
+                        match client.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => request.extend_from_slice(&buf[..k]),
+                        }
+                    }
+                    sick.fetch_add(1, Ordering::SeqCst);
+                    let (status, kind, body): (&str, &str, Vec<u8>) = if mode == Sickness::Http500 as usize {
+                        let page = format!("<html><body><h1>502 Bad Gateway</h1>{}</body></html>", "x".repeat(5000));
+                        ("500 Internal Server Error", "text/html", page.into_bytes())
+                    } else {
+                        let mut junk = b"{\"items\": [\x1b[31m\x00\x07".to_vec();
+                        junk.extend((0..=255u8).cycle().take(3000));
+                        ("200 OK", "application/json", junk)
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = client.write_all(head.as_bytes()).await;
+                    let _ = client.write_all(&body).await;
+                });
+                conns.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        proxy
+    }
+
+    fn set(&self, mode: Sickness) {
+        self.mode.store(mode as usize, Ordering::SeqCst);
+        for c in self.connections.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+}
+
+/// Waits (at most 20 s) until the engine's status satisfies `ok`.
+async fn status_until(
+    handle: &mut beyazmasa::client::sync::SyncHandle,
+    what: &str,
+    ok: impl Fn(&beyazmasa::client::sync::SyncStatus) -> bool,
+) -> beyazmasa::client::sync::SyncStatus {
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        handle.status.wait_for(|s| ok(s)).await.map(|s| s.clone()).ok()
+    })
+    .await;
+    match waited {
+        Ok(Some(s)) => s,
+        _ => panic!("waited 20 s for {what}; the status: {:?}", *handle.status.borrow()),
+    }
+}
+
+/// Issue 4, bad input: a server answering 500s, then garbage. The console
+/// backs off (a few tries, not a storm), says what is wrong in one short
+/// line, keeps taking requests, and sends them all once the server is well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_answering_500s_or_garbage_is_backed_off_and_the_console_stays_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let proxy = SickProxy::start(server.addr).await;
+    let c = console(dir.path(), "masa1", &format!("http://{}", proxy.addr), "agent").await;
+    let mut handle = c.engine.handle();
+    let engine = tokio::spawn(c.engine.run());
+    status_until(&mut handle, "the first sync", |s| s.last_sync.is_some() && s.last_error.is_none()).await;
+
+    let mut filed = Vec::new();
+    for (sickness, expected) in
+        [(Sickness::Http500, "server error without details (500)"), (Sickness::Garbage, "unexpected response")]
+    {
+        proxy.set(sickness);
+        let before = proxy.sick_answers.load(Ordering::SeqCst);
+        // The agent keeps working: the request is saved and numbered.
+        let r = c.cache.file_request(water_request(filed.len())).await.unwrap();
+        assert_eq!(c.cache.request(r.id).await.unwrap().unwrap().1, Badge::NotSent);
+        filed.push(r);
+        handle.sync_now();
+        let s =
+            status_until(&mut handle, expected, |s| s.last_error.as_deref().is_some_and(|e| e.starts_with(expected)))
+                .await;
+        let error = s.last_error.unwrap();
+        assert!(error.len() < 120 && !error.chars().any(|c| c.is_control() || c == '<'), "one short line: {error:?}");
+        assert_eq!(s.counts.pending as usize, filed.len());
+        // Left alone for 6 s, it retries with growing pauses: a handful of
+        // tries (sync and event stream together), not a storm.
+        tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+        let tries = proxy.sick_answers.load(Ordering::SeqCst) - before;
+        // (The pause keeps growing from one sickness to the next.)
+        let least = if sickness == Sickness::Http500 { 2 } else { 1 };
+        assert!((least..=16).contains(&tries), "{sickness:?}: {tries} tries in 6 s");
+        assert_eq!(handle.status.borrow().last_error.as_deref(), Some(error.as_str()), "the same error, once");
+    }
+
+    proxy.set(Sickness::Healthy);
+    handle.sync_now();
+    status_until(&mut handle, "everything sent", |s| s.counts.pending == 0 && s.last_error.is_none()).await;
+    for r in &filed {
+        assert_eq!(server.state.store.request(r.id).await.unwrap().unwrap().tracking_no, r.tracking_no);
+        assert_eq!(c.cache.request(r.id).await.unwrap().unwrap().1, Badge::Sent);
+    }
+    assert_eq!(all_server_requests(&server).await.len(), filed.len(), "each once");
+    engine.abort();
+}

@@ -39,6 +39,20 @@ impl ApiError {
     }
 }
 
+/// The code, message and field of an error answer. A body that is not the
+/// API's error shape (a proxy's HTML page, garbage) is not shown to the
+/// user: it goes to the log, and the message says only that.
+fn error_body(bytes: &[u8]) -> (String, String, Option<String>) {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(b) => (b.error.code, b.error.message, b.error.field),
+        Err(_) => {
+            let start: String = String::from_utf8_lossy(bytes).chars().take(200).collect();
+            tracing::debug!(body = %start.escape_debug(), "an error answer without an API error body");
+            ("http".into(), "server error without details".into(), None)
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct ApiClient {
     base: String,
@@ -84,11 +98,7 @@ impl ApiClient {
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| ApiError::Protocol(e.to_string()));
         }
-        let err: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-        let (code, message, field) = match err {
-            Some(b) => (b.error.code, b.error.message, b.error.field),
-            None => ("http".into(), String::from_utf8_lossy(&bytes).chars().take(200).collect(), None),
-        };
+        let (code, message, field) = error_body(&bytes);
         Err(match status {
             StatusCode::GONE => ApiError::Gone(message),
             StatusCode::UNAUTHORIZED => ApiError::Unauthorized(message),
@@ -167,8 +177,8 @@ impl ApiClient {
         }
         if !res.status().is_success() {
             let status = res.status().as_u16();
-            let text = res.text().await.unwrap_or_default();
-            return Err(ApiError::Server { status, code: "http".into(), message: text, field: None });
+            let (code, message, field) = error_body(&res.bytes().await.unwrap_or_default());
+            return Err(ApiError::Server { status, code, message, field });
         }
         let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let bad = |what: &str| ApiError::Protocol(format!("snapshot image: {what}"));
@@ -213,8 +223,8 @@ impl ApiClient {
             .map_err(|e| ApiError::Unreachable(e.to_string()))?;
         if !res.status().is_success() {
             let status = res.status().as_u16();
-            let text = res.text().await.unwrap_or_default();
-            return Err(ApiError::Server { status, code: "http".into(), message: text, field: None });
+            let (code, message, field) = error_body(&res.bytes().await.unwrap_or_default());
+            return Err(ApiError::Server { status, code, message, field });
         }
         let mut stream = res.bytes_stream();
         let mut buf: Vec<u8> = Vec::new();
@@ -252,8 +262,14 @@ impl ApiClient {
             rb = rb.header("Last-Event-ID", id.to_string());
         }
         let res = self.auth(rb).send().await.map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        let sse = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
         match res.status() {
-            s if s.is_success() => Ok(res),
+            s if s.is_success() && sse => Ok(res),
+            s if s.is_success() => Err(ApiError::Protocol("the event stream is not an event stream".into())),
             StatusCode::UNAUTHORIZED => Err(ApiError::Unauthorized("event stream".into())),
             s => Err(ApiError::Server {
                 status: s.as_u16(),

@@ -171,6 +171,9 @@ impl std::fmt::Display for DiskFull {
 
 impl std::error::Error for DiskFull {}
 
+/// How much of the cache file SQLite maps into memory (all of it).
+const MMAP_SIZE: u64 = 1 << 32;
+
 /// SQLite's primary result codes this module tells apart.
 const SQLITE_CORRUPT: i32 = 11;
 const SQLITE_FULL: i32 = 13;
@@ -234,7 +237,7 @@ impl Cache {
             // ~1.5 GB at a million requests: map it rather than copy each
             // page in with a read(). 64 MiB of page cache lets a snapshot
             // load without reading back the index pages it just wrote.
-            .pragma("mmap_size", (1u64 << 32).to_string())
+            .pragma("mmap_size", MMAP_SIZE.to_string())
             .pragma("cache_size", "-65536");
         let page_cap = Arc::new(AtomicU64::new(0));
         let cap = page_cap.clone();
@@ -305,6 +308,13 @@ impl Cache {
     /// Closes the file: waits for the work in hand, then SQLite checkpoints
     /// and removes the write-ahead log. A cache closed so opens without the
     /// full check (see [`Cache::open_or_recover`]). Later calls fail.
+    /// Rewrites the file without its free pages.
+    pub async fn vacuum(&self) -> Result<()> {
+        sqlx::query("VACUUM").execute(&self.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -283,7 +283,7 @@ impl SyncEngine {
         loop {
             match api.events(None).await {
                 Ok(res) => {
-                    failures = 0;
+                    let opened = std::time::Instant::now();
                     nudge.notify_one(); // catch up on what happened while away
                     let mut stream = res.bytes_stream();
                     let mut line = Vec::new();
@@ -309,6 +309,13 @@ impl SyncEngine {
                             }
                             line.clear();
                         }
+                    }
+                    // A stream that ends at once (a server restarting, or
+                    // not speaking SSE) is a failure too: the pause grows.
+                    if opened.elapsed() > Duration::from_secs(30) {
+                        failures = 0;
+                    } else {
+                        failures = failures.saturating_add(1);
                     }
                 }
                 Err(ApiError::Unauthorized(_)) => return,

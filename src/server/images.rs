@@ -165,6 +165,12 @@ impl Images {
         Images { dir, min_seq: 50_000, max_age: Duration::from_secs(15 * 60), max_lag: 20_000, slots: Mutex::default() }
     }
 
+    /// Images for databases of at least `changes` changes.
+    pub fn with_min_seq(mut self, changes: i64) -> Images {
+        self.min_seq = changes;
+        self
+    }
+
     /// Images for databases of any size, rebuilt after every change (tests).
     pub fn for_any_size(mut self) -> Images {
         self.min_seq = 0;
@@ -221,7 +227,10 @@ async fn build(dir: &Path, scope: &Scope, store: Arc<dyn Store>) -> anyhow::Resu
         while let Some(page) = pages.recv().await {
             cache.apply_snapshot_batch(&page?).await?;
         }
-        cache.finish_snapshot(seq, &epoch).await
+        cache.finish_snapshot(seq, &epoch).await?;
+        // Dropping and rebuilding the indexes left free pages: every
+        // console would download them.
+        cache.vacuum().await
     }
     .await;
     cache.close().await;

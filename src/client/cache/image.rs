@@ -52,8 +52,16 @@ impl Cache {
         }
         image.carry_local_state(&self.path).await?;
         let mut source = image.pool.acquire().await?;
-        backup(&mut source, &mut live).await?;
+        // Copied with reads and writes, not through memory maps: a mapped
+        // page read once stays counted in the console's resident memory.
+        sqlx::query("PRAGMA mmap_size = 0").execute(&mut *source).await?;
+        sqlx::query("PRAGMA mmap_size = 0").execute(&mut *live).await?;
+        let copied = backup(&mut source, &mut live).await;
         drop(source);
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA mmap_size = {}", super::MMAP_SIZE)))
+            .execute(&mut *live)
+            .await?;
+        copied?;
         // The copy went through the write-ahead log: hand it back to the disk.
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *live).await?;
         let n: i64 = sqlx::query_scalar("SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM citizens)")
