@@ -6,6 +6,8 @@
 //! - start to signed in with an existing data dir (embedded server opened,
 //!   stored token checked);
 //! - a full 200×60 frame (target ≤ 2 ms);
+//! - the wallboard at 200×60 with every pane filled from a demo database of
+//!   BENCH_WALLBOARD_REQUESTS (50,000) requests (target ≤ 4 ms);
 //! - Call screen, keystroke to frame mid-call (target ≤ 16 ms): each key of
 //!   a description through `update` (live category suggestions included)
 //!   and the redraw at 120×40.
@@ -223,4 +225,47 @@ fn main() {
     }
     report("full 200×60 frame", full_frames(), 2.0);
     report("Call screen: keystroke to frame (120×40)", call_keystrokes(), 16.0);
+    report("wallboard frame, every pane filled (200×60)", runtime.block_on(wallboard_frames()), 4.0);
+}
+
+/// The shift lead's wallboard on real figures (the stats of a demo
+/// database), drawn whole again and again.
+async fn wallboard_frames() -> Vec<Duration> {
+    use beyazmasa::server::demo;
+    let requests = std::env::var("BENCH_WALLBOARD_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        beyazmasa::server::store::open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+    let opts = demo::DemoOptions { citizens: requests / 5, requests, seed: 27, now: chrono::Utc::now() };
+    demo::generate(store.as_ref(), &opts, &mut |_| {}).await.unwrap();
+    let users = store.list_users().await.unwrap();
+    let live =
+        beyazmasa::server::live::LiveBoard::start(beyazmasa::server::EventHub::new()).snapshot(chrono::Utc::now());
+    let mut reader = store.stats_reader().await.unwrap();
+    let board =
+        beyazmasa::server::stats::wallboard(reader.as_mut(), &users, &live, chrono::Utc::now(), 50).await.unwrap();
+    let mut state = State::new(beyazmasa::console::state::StateInit {
+        lang: beyazmasa::console::i18n::Lang::Tr,
+        keymap: std::sync::Arc::new(beyazmasa::console::keymap::Keymap::builtin_default()),
+        keymap_file: "keymap.toml".into(),
+        mode: Mode::Embedded { role: Role::Lead },
+        pinned_screen: None,
+        now: SystemClock.now(),
+        notice: None,
+    });
+    let lead = users.iter().find(|u| u.role == Role::Lead).expect("the demo has a lead").clone();
+    update::update(&mut state, Msg::SignedIn(lead));
+    update::update(&mut state, Msg::Wallboard(Ok(Box::new(board))));
+    let (theme, _) = Theme::load("default", None, false);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    let mut samples = Vec::new();
+    for _ in 0..1000 {
+        terminal.clear().unwrap();
+        let start = Instant::now();
+        terminal.draw(|f| ui::render(f, &state, &theme)).unwrap();
+        samples.push(start.elapsed());
+    }
+    let screen = format!("{:?}", terminal.backend().buffer());
+    assert!(screen.contains("GASKI"), "the board shows the units");
+    samples
 }

@@ -192,6 +192,9 @@ async fn bulk_resolve(dir: &std::path::Path, n: usize) {
                 district: "SAHINBEY".into(), neighbourhood: Some("Karataş".into()), ..Default::default()
             });
         agent.file_request(r).await.unwrap();
+        if i % 100 == 99 {
+            agent_sync.sync_once().await.unwrap(); // more tracking numbers
+        }
     }
     agent_sync.sync_once().await.unwrap();
     let (rep, rep_sync) = console("gaski-desk", "gaski").await;

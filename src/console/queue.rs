@@ -2,7 +2,7 @@
 //! the cache, filtered, sorted and marked; the action form with its preview
 //! of what will change. No I/O; loads and writes go out as effects.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use uuid::Uuid;
@@ -248,16 +248,19 @@ impl QueueState {
             visible.push((key, i));
         }
         if self.sort == SortKey::Neighbourhood {
-            let rows = &self.rows;
-            visible.sort_by(|a, b| {
-                rows[a.1]
-                    .neighbourhood
-                    .cmp(&rows[b.1].neighbourhood)
-                    .then(rows[a.1].request.sla_due_at.cmp(&rows[b.1].request.sla_due_at))
-            });
-        } else {
-            visible.sort_unstable();
+            // Each neighbourhood's rank among those shown, then due time:
+            // one integer key, as for the other orders.
+            let names: HashSet<&str> = visible.iter().map(|&(_, i)| self.rows[i].neighbourhood.as_str()).collect();
+            let mut names: Vec<&str> = names.into_iter().collect();
+            names.sort_unstable();
+            let rank: HashMap<&str, i64> = names.into_iter().enumerate().map(|(n, name)| (name, n as i64)).collect();
+            for (key, i) in &mut visible {
+                let r = &self.rows[*i];
+                *key =
+                    rank[r.neighbourhood.as_str()] << 50 | (r.request.sla_due_at.timestamp_millis() & ((1 << 50) - 1));
+            }
         }
+        visible.sort_unstable();
         self.visible = visible.into_iter().map(|(_, i)| i).collect();
         self.sel = self.sel.min(self.visible.len().saturating_sub(1));
     }
