@@ -8,9 +8,9 @@
 //! code, indexes and all; a console downloads it and copies its pages in
 //! (`Cache::adopt_image`), then pulls what changed since the image's
 //! sequence. Images are built on first demand, in the background, and
-//! rebuilt when older than `max_age` or `max_lag` changes behind; until one is ready the endpoint says
-//! so and the console loads the stream. Databases too small for an image to
-//! pay (fewer changes than `min_seq`) get none.
+//! rebuilt when older than `max_age` or `max_lag` changes behind; until one
+//! is ready the endpoint says so and the console loads the stream. Databases
+//! too small for an image to pay (fewer changes than `min_seq`) get none.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
