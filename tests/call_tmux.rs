@@ -286,8 +286,11 @@ fn a_park_request_reaches_the_unit_live_and_the_reply_reaches_the_agent() {
     tmux.send(&["a"]);
     tmux.wait_for("the accept form", Duration::from_secs(5), |s| s.contains("Yönlendirildi → İşlemde"));
     tmux.send(&["Enter"]);
+    // The form's preview line also reads "→ İşlemde": wait for the form to
+    // close and the row itself to say it.
     tmux.wait_for("accepted", Duration::from_secs(10), |s| {
-        s.lines().any(|l| l.contains(&tracking) && l.contains("İşlemde"))
+        !s.contains("╔ Kabul et")
+            && s.lines().any(|l| l.contains(&tracking) && l.contains("İşlemde") && !l.contains('→'))
     });
     tmux.send(&["n"]);
     tmux.send(&["-l", "Ekip yarın sabah gidecek"]);
