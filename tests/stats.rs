@@ -871,3 +871,40 @@ async fn stats_events_are_throttled_and_scoped() {
     let events = stats_events(&buf);
     assert!(events.iter().any(|e| e["panes"] == json!(["agents"])), "{buf}");
 }
+
+/// Issue 7: a request crossing its due time changes the wallboard with
+/// nothing written, and the server says so (a `stats` event for the units
+/// and SLA panes of its unit) at that moment, not at the next write.
+#[tokio::test]
+async fn a_request_becoming_overdue_with_nothing_written_sends_a_stats_event() {
+    let app = TestApp::spawn().await;
+    let mut events = app.state().events.subscribe();
+    let r = app.file("agent", filing("YAGMUR_IZGARA", Utc::now())).await;
+    // Its due time, moved to 2 s from now behind the server's back.
+    let due = Utc::now() + chrono::Duration::seconds(2);
+    let db =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("stats.db").display())).await.unwrap();
+    sqlx::query("UPDATE requests SET sla_due_at = ? WHERE id = ?")
+        .bind(due.timestamp_millis())
+        .bind(r.id.to_string())
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    // Any change makes the server look for the next due time again.
+    app.file("agent", filing("PARK_BAKIM", Utc::now())).await;
+    let event = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let ServerEvent::Stats { panes, units } = events.recv().await.unwrap()
+                && panes == [StatsPane::Units, StatsPane::Sla]
+            {
+                return (Utc::now(), units);
+            }
+        }
+    })
+    .await
+    .expect("a stats event when the request turned overdue");
+    assert_eq!(event.1, vec![r.unit.clone()]);
+    assert!(event.0 >= due, "sent at {} for a request due at {due}", event.0);
+    assert!(event.0 - due < chrono::Duration::seconds(2), "sent at {}, due {due}", event.0);
+}

@@ -320,6 +320,67 @@ async fn notify_stats(
     }
 }
 
+/// The next moment the wallboard's SLA figures change with nothing
+/// written: a running request becoming overdue, or coming within
+/// [`super::stats::SOON_MINUTES`] of its due time. With its unit.
+async fn next_sla_edge(
+    store: &dyn super::store::Store,
+    units: &[String],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<(DateTime<Utc>, String)>> {
+    let soon = chrono::Duration::minutes(i64::from(super::stats::SOON_MINUTES));
+    let horizon = now + chrono::Duration::days(7);
+    let mut r = store.stats_reader().await?;
+    let breach = r.running_due_list(units, Some(now), horizon, 1).await?.into_iter().next();
+    let nearing = r.running_due_list(units, Some(now + soon), horizon, 1).await?.into_iter().next();
+    let edges = [breach.map(|b| (b.sla_due_at, b.unit)), nearing.map(|n| (n.sla_due_at - soon, n.unit))];
+    Ok(edges.into_iter().flatten().min_by_key(|(t, _)| *t))
+}
+
+/// Sends a `stats` event (units and SLA panes, the request's unit) when a
+/// running request crosses its due time or comes within two hours of it,
+/// so a wallboard's overdue counts move on a quiet night too. The next
+/// such moment is looked up again after every change (at most once a
+/// second) and at least every quarter of an hour.
+pub async fn sla_clock(
+    store: Arc<dyn super::store::Store>,
+    units: Vec<String>,
+    mut changes: broadcast::Receiver<ServerEvent>,
+    events: broadcast::WeakSender<ServerEvent>,
+) {
+    const RECHECK: Duration = Duration::from_secs(15 * 60);
+    loop {
+        let now = Utc::now();
+        let edge = match next_sla_edge(store.as_ref(), &units, now).await {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = ?e, "wallboard SLA clock");
+                None
+            }
+        };
+        let wait = edge.as_ref().and_then(|(t, _)| (*t - now).to_std().ok()).unwrap_or(RECHECK).min(RECHECK);
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {
+                if let Some((t, unit)) = edge && Utc::now() >= t {
+                    let Some(hub) = events.upgrade() else { return };
+                    let _ = hub.send(ServerEvent::Stats { panes: vec![StatsPane::Units, StatsPane::Sla], units: vec![unit] });
+                }
+            }
+            ev = changes.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = ev {
+                    return;
+                }
+                // A change may bring an earlier edge: look again, calmly.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                while changes.try_recv().is_ok() {}
+            }
+        }
+        if events.upgrade().is_none() {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

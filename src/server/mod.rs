@@ -141,6 +141,8 @@ impl AppState {
     pub fn with_store(store: Arc<dyn Store>) -> AppState {
         let reference = Arc::new(service::Reference::shipped());
         let events = EventHub::new();
+        let units = reference.taxonomy.units.iter().map(|u| u.code.clone()).collect();
+        tokio::spawn(live::sla_clock(store.clone(), units, events.subscribe(), events.downgrade()));
         AppState {
             audit: AuditSink::start(store.clone()),
             writer: service::Writer::start(reference.clone(), store.clone(), events.clone()),
