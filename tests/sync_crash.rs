@@ -151,3 +151,89 @@ async fn killed_consoles_lose_nothing_and_apply_nothing_twice() {
     }
     println!("{rounds} kills, {} requests reported saved, {} on the server", d.saved.len(), all.len());
 }
+
+/// The snapshot image path: a console stopped in the middle of copying the
+/// server's image into its cache (the fault point `mid_image_copy`) starts
+/// again on the cache it had, not a damaged or half-copied one, and its
+/// requests are all there and sent once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_stopped_mid_image_copy_keeps_its_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = AppState::open(&format!("sqlite://{}", dir.path().join("server.db").display())).await.unwrap();
+    let images = beyazmasa::server::images::Images::new(Some(dir.path().join("server.db.images"))).for_any_size();
+    state.images = std::sync::Arc::new(images);
+    state
+        .store
+        .create_user(NewUser {
+            username: "agent".into(),
+            full_name: "Agent".into(),
+            password_hash: hash_password(PASSWORD).unwrap(),
+            role: Role::Agent,
+            units: vec![],
+            extension: None,
+        })
+        .await
+        .unwrap();
+    let server = spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let base = server.base_url();
+    let console = dir.path().join("console");
+    let other = dir.path().join("other");
+    let cache = console.join("cache.db");
+    // SQL on the console's cache between runs, while no console is running.
+    let rt = tokio::runtime::Handle::current();
+    let sql = move |path: &std::path::Path, q: &'static str| -> i64 {
+        let url = format!("sqlite://{}", path.display());
+        rt.block_on(async {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let n = match q.starts_with("SELECT") {
+                true => sqlx::query_scalar(q).fetch_one(&pool).await.unwrap(),
+                false => sqlx::query(q).execute(&pool).await.unwrap().rows_affected() as i64,
+            };
+            pool.close().await;
+            n
+        })
+    };
+
+    let (d, cache_requests) = tokio::task::spawn_blocking(move || {
+        let mut d = Drill { saved: HashMap::new(), contacted: HashSet::new() };
+        // Some data on the server (the first console loads the stream and
+        // asks the server for an image), then this console's own requests.
+        run_child(&base, &other, 20, None, None, &mut d);
+        run_child(&base, &console, 3, None, None, &mut d);
+        let count = |path: &std::path::Path| sql(path, "SELECT count(*) FROM requests") as usize;
+        let before = count(&cache);
+        assert!(before >= 23, "the console holds what it loaded and filed: {before}");
+        for round in 0..5 {
+            // The server asks for a resync: the console loads the image again
+            // and is stopped in the middle of copying it.
+            assert_eq!(sql(&cache, "DELETE FROM meta WHERE key IN ('cursor', 'epoch')"), 2);
+            let status = Command::new(env!("CARGO_BIN_EXE_beyazmasa"))
+                .args(["sync-drill", "--server", &base, "--username", "agent", "--count", "0"])
+                .arg("--data-dir")
+                .arg(&console)
+                .env("BEYAZMASA_PASSWORD", PASSWORD)
+                .env("BEYAZMASA_FAULT", "mid_image_copy")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            assert_eq!(status.code(), Some(86), "round {round}: the copy was under way when it stopped");
+            // What it had is there, whole (a damaged file would print
+            // RECOVERED and fail the drill), and it works on from there.
+            assert_eq!(count(&cache), before + round, "round {round}");
+            run_child(&base, &console, 1, None, None, &mut d);
+        }
+        let summary = run_child(&base, &console, 0, None, None, &mut d);
+        assert_eq!(summary, "PENDING 0 REJECTED 0 CONFLICT 0");
+        (d, count(&cache))
+    })
+    .await
+    .unwrap();
+    let all = server.state.store.list_requests(&RequestFilter { limit: 500, ..Default::default() }).await.unwrap();
+    assert_eq!(all.items.len(), 28, "20 + 3 + 5 requests, each once");
+    assert_eq!(cache_requests, 28, "the console holds them all");
+    for (id, no) in &d.saved {
+        let r = all.items.iter().find(|r| r.id.to_string() == *id).unwrap_or_else(|| panic!("{no} lost"));
+        assert_eq!(&r.tracking_no, no);
+    }
+}
