@@ -275,6 +275,23 @@ fn sync_status_drives_the_status_bar_and_quitting_with_pending_work_warns_once()
 }
 
 #[test]
+fn the_initial_load_shows_its_progress_in_the_status_bar_until_done() {
+    use beyazmasa::client::sync::SyncStatus;
+    let mut state = signed_in_state();
+    let loading = SyncStatus { online: true, bootstrap: Some((300, 1200)), ..Default::default() };
+    update(&mut state, Msg::Sync(loading.clone()));
+    for width in [80, 120] {
+        let text = screen_text(&draw(&state, width, 24));
+        assert!(text.contains("%25"), "{width} columns: {text}");
+    }
+    assert!(screen_text(&draw(&state, 120, 24)).contains("İlk yükleme %25"));
+    let done = SyncStatus { bootstrap: None, last_sync: Some(chrono::Utc::now()), ..loading };
+    update(&mut state, Msg::Sync(done));
+    let text = screen_text(&draw(&state, 120, 24));
+    assert!(!text.contains("İlk yükleme") && text.contains("Son eşitleme"), "{text}");
+}
+
+#[test]
 fn the_outbox_shows_refusals_and_retries_or_discards_after_asking() {
     use beyazmasa::client::cache::OutboxState;
     use beyazmasa::console::action::OutboxRow;

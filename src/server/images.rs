@@ -136,7 +136,12 @@ impl Drop for Image {
 struct Slot {
     ready: Option<Arc<Image>>,
     building: bool,
+    /// A failed build (a full disk, say) is not tried again before this.
+    retry_after: Option<Instant>,
 }
+
+/// How long a failed build waits before the next try.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5 * 60);
 
 /// The images of one server instance, in a directory of their own.
 pub struct Images {
@@ -189,7 +194,8 @@ impl Images {
         let slot = slots.entry(scope.key.clone()).or_default();
         let ready = slot.ready.clone().filter(|i| i.epoch == epoch);
         let stale = ready.as_ref().is_none_or(|i| i.built.elapsed() > self.max_age || seq - i.seq > self.max_lag);
-        if stale && !slot.building {
+        let may_build = slot.retry_after.is_none_or(|t| Instant::now() >= t);
+        if stale && !slot.building && may_build {
             slot.building = true;
             let (images, scope, store) = (self.clone(), scope.clone(), store.clone());
             tokio::spawn(async move {
@@ -200,11 +206,15 @@ impl Images {
                 slot.building = false;
                 match built {
                     Ok(image) => {
+                        slot.retry_after = None;
                         tracing::info!(scope = %scope.key, seq = image.seq, bytes = image.bytes,
                             secs = started.elapsed().as_secs_f64(), "snapshot image built");
                         slot.ready = Some(Arc::new(image));
                     }
-                    Err(e) => tracing::error!(scope = %scope.key, error = ?e, "building a snapshot image"),
+                    Err(e) => {
+                        slot.retry_after = Some(Instant::now() + RETRY_AFTER_FAILURE);
+                        tracing::error!(scope = %scope.key, error = ?e, "building a snapshot image");
+                    }
                 }
             });
         }
