@@ -106,16 +106,22 @@ fn tmux_first_screen(paths: &Paths) -> Option<Vec<Duration>> {
     Some(samples)
 }
 
-fn full_frames() -> Vec<Duration> {
-    let mut state = State::new(beyazmasa::console::state::StateInit {
+/// A console's state in Turkish with the default keymap, embedded as `role`.
+fn new_state(role: Role) -> State {
+    State::new(beyazmasa::console::state::StateInit {
         lang: beyazmasa::console::i18n::Lang::Tr,
         keymap: std::sync::Arc::new(beyazmasa::console::keymap::Keymap::builtin_default()),
         keymap_file: "keymap.toml".into(),
-        mode: Mode::Embedded { role: Role::Agent },
+        mode: Mode::Embedded { role },
         pinned_screen: None,
         now: SystemClock.now(),
         notice: None,
-    });
+    })
+}
+
+/// An agent signed in at extension 1001.
+fn agent_state() -> State {
+    let mut state = new_state(Role::Agent);
     let user = beyazmasa::protocol::UserInfo {
         id: uuid::Uuid::nil(),
         username: "agent".into(),
@@ -125,6 +131,11 @@ fn full_frames() -> Vec<Duration> {
         extension: Some("1001".into()),
     };
     update::update(&mut state, Msg::SignedIn(user));
+    state
+}
+
+fn full_frames() -> Vec<Duration> {
+    let mut state = agent_state();
     let (theme, _) = Theme::load("default", None, false);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     let screens = [Action::GotoCall, Action::GotoQueue, Action::GotoWallboard, Action::GotoIntake, Action::GotoHelp];
@@ -149,24 +160,7 @@ fn full_frames() -> Vec<Duration> {
 fn call_keystrokes() -> Vec<Duration> {
     use beyazmasa::protocol::{Address, Citizen, CitizenHit, MatchKind};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let mut state = State::new(beyazmasa::console::state::StateInit {
-        lang: beyazmasa::console::i18n::Lang::Tr,
-        keymap: std::sync::Arc::new(beyazmasa::console::keymap::Keymap::builtin_default()),
-        keymap_file: "keymap.toml".into(),
-        mode: Mode::Embedded { role: Role::Agent },
-        pinned_screen: None,
-        now: SystemClock.now(),
-        notice: None,
-    });
-    let user = beyazmasa::protocol::UserInfo {
-        id: uuid::Uuid::nil(),
-        username: "agent".into(),
-        full_name: "Ayşe Demir".into(),
-        role: Role::Agent,
-        units: vec![],
-        extension: Some("1001".into()),
-    };
-    update::update(&mut state, Msg::SignedIn(user));
+    let mut state = agent_state();
     let now = chrono::Utc::now();
     let citizen = Citizen {
         id: uuid::Uuid::now_v7(),
@@ -244,15 +238,7 @@ async fn wallboard_frames() -> Vec<Duration> {
     let mut reader = store.stats_reader().await.unwrap();
     let board =
         beyazmasa::server::stats::wallboard(reader.as_mut(), &users, &live, chrono::Utc::now(), 50).await.unwrap();
-    let mut state = State::new(beyazmasa::console::state::StateInit {
-        lang: beyazmasa::console::i18n::Lang::Tr,
-        keymap: std::sync::Arc::new(beyazmasa::console::keymap::Keymap::builtin_default()),
-        keymap_file: "keymap.toml".into(),
-        mode: Mode::Embedded { role: Role::Lead },
-        pinned_screen: None,
-        now: SystemClock.now(),
-        notice: None,
-    });
+    let mut state = new_state(Role::Lead);
     let lead = users.iter().find(|u| u.role == Role::Lead).expect("the demo has a lead").clone();
     update::update(&mut state, Msg::SignedIn(lead));
     update::update(&mut state, Msg::Wallboard(Ok(Box::new(board))));

@@ -3,23 +3,19 @@
 //! (`Cache::unit_queue`), with requests pulled from the real server and
 //! some filed locally and not yet sent.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use beyazmasa::client::api::ApiClient;
 use beyazmasa::client::cache::{Badge, Cache, LocalUser};
-use beyazmasa::client::sync::SyncEngine;
 use beyazmasa::domain::model::{Channel, RequestType};
 use beyazmasa::domain::reference::Category;
 use beyazmasa::domain::status::{Role, Status};
 use beyazmasa::protocol::{Action, Location, NewRequest, Request};
-use beyazmasa::server::auth::hash_password;
-use beyazmasa::server::store::NewUser;
-use beyazmasa::server::{AppState, RunningServer, spawn};
+use beyazmasa::server::RunningServer;
+
+mod sync_support;
 use chrono::{Duration, Utc};
 use sqlx::sqlite::SqliteConnectOptions;
-
-const PASSWORD: &str = "liste-parola-1";
+use sync_support::synced_console as console;
 
 /// Two categories routed to one unit whatever the district.
 fn categories() -> (Category, Category) {
@@ -31,44 +27,9 @@ fn categories() -> (Category, Category) {
 }
 
 async fn server(dir: &std::path::Path, other_unit: &str) -> RunningServer {
-    let state = AppState::open(&format!("sqlite://{}", dir.join("server.db").display())).await.unwrap();
-    for (name, role, units) in [
-        ("agent", Role::Agent, vec![]),
-        ("agent2", Role::Agent, vec![]),
-        ("birim", Role::UnitRep, vec!["GASKI".to_string(), other_unit.to_string()]),
-    ] {
-        state
-            .store
-            .create_user(NewUser {
-                username: name.into(),
-                full_name: name.into(),
-                password_hash: hash_password(PASSWORD).unwrap(),
-                role,
-                units,
-                extension: None,
-            })
-            .await
-            .unwrap();
-    }
-    spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap()
-}
-
-struct Console {
-    cache: Arc<Cache>,
-    engine: SyncEngine,
-}
-
-async fn console(dir: &std::path::Path, name: &str, server: &RunningServer, user: &str) -> Console {
-    let base = server.base_url();
-    let path = dir.join(format!("{name}.db"));
-    let probe = Cache::open(&path, LocalUser { id: uuid::Uuid::nil(), username: user.into() }).await.unwrap();
-    let device = probe.device_id().await.unwrap();
-    drop(probe);
-    let login = ApiClient::new(&base).login(user, PASSWORD, name, Some(device)).await.unwrap();
-    let cache = Arc::new(Cache::open(&path, LocalUser { id: login.user.id, username: user.into() }).await.unwrap());
-    let engine = SyncEngine::new(cache.clone(), ApiClient::new(&base).with_token(login.token)).await.unwrap();
-    engine.sync_once().await.unwrap();
-    Console { cache, engine }
+    let units = ["GASKI", other_unit];
+    let users = [("agent", Role::Agent, &[][..]), ("agent2", Role::Agent, &[]), ("birim", Role::UnitRep, &units)];
+    sync_support::server(dir, &users).await
 }
 
 fn request(category: &Category, district: &str, neighbourhood: &str, hours_ago: i64, text: &str) -> NewRequest {

@@ -22,58 +22,17 @@ use beyazmasa::console::runner::TaskRunner;
 use beyazmasa::console::state::Mode;
 use beyazmasa::console::update;
 use beyazmasa::domain::model::{Channel, RequestType};
-use beyazmasa::domain::status::Role;
 use beyazmasa::domain::tracking::TrackingNumber;
 use beyazmasa::protocol::{Action, EventKind, Location, NewCitizen, NewRequest, PushRequest, Request};
-use beyazmasa::server::auth::hash_password;
-use beyazmasa::server::store::{NewUser, RequestFilter};
+use beyazmasa::server::store::RequestFilter;
 use beyazmasa::server::{AppState, RunningServer, demo, spawn};
 use sqlx::{ConnectOptions, Connection};
 
-const PASSWORD: &str = "kurtarma-parola-1";
+mod sync_support;
+use sync_support::{AGENTS, Console, PASSWORD, synced_console as console};
 
 async fn server(dir: &Path) -> RunningServer {
-    let state = AppState::open(&format!("sqlite://{}", dir.join("server.db").display())).await.unwrap();
-    for name in ["agent", "agent2"] {
-        state
-            .store
-            .create_user(NewUser {
-                username: name.into(),
-                full_name: name.into(),
-                password_hash: hash_password(PASSWORD).unwrap(),
-                role: Role::Agent,
-                units: vec![],
-                extension: None,
-            })
-            .await
-            .unwrap();
-    }
-    spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap()
-}
-
-struct Console {
-    cache: Arc<Cache>,
-    engine: SyncEngine,
-    api: ApiClient,
-    path: PathBuf,
-    user: LocalUser,
-    device: uuid::Uuid,
-}
-
-/// A console signed in with its cache's device id, as the console does,
-/// with a block of tracking numbers and the snapshot loaded.
-async fn console(dir: &Path, name: &str, server: &RunningServer, username: &str) -> Console {
-    let path = dir.join(format!("{name}.db"));
-    let probe = Cache::open(&path, LocalUser { id: uuid::Uuid::nil(), username: username.into() }).await.unwrap();
-    let device = probe.device_id().await.unwrap();
-    probe.close().await;
-    let login = ApiClient::new(&server.base_url()).login(username, PASSWORD, name, Some(device)).await.unwrap();
-    let user = LocalUser { id: login.user.id, username: username.into() };
-    let cache = Arc::new(Cache::open(&path, user.clone()).await.unwrap());
-    let api = ApiClient::new(&server.base_url()).with_token(login.token);
-    let engine = SyncEngine::new(cache.clone(), api.clone()).await.unwrap();
-    engine.sync_once().await.unwrap();
-    Console { cache, engine, api, path, user, device }
+    sync_support::server(dir, AGENTS).await
 }
 
 /// The console starting again on its (now damaged) file, as at sign-in.

@@ -3,21 +3,24 @@
 //! can be discarded (the record shows the server's state again and its later
 //! changes go out) or retried (sent again, decided afresh, applied once).
 
-use std::sync::Arc;
-
-use beyazmasa::client::api::ApiClient;
-use beyazmasa::client::cache::{Badge, Cache, LocalUser, OutboxState};
-use beyazmasa::client::sync::SyncEngine;
+use beyazmasa::client::cache::{Badge, OutboxState};
 use beyazmasa::domain::model::{Channel, RequestType};
 use beyazmasa::domain::status::{Role, Status};
 use beyazmasa::protocol::{
     Action, CitizenPatch, EventKind, Location, Mutation, NewCitizen, NewRequest, Outcome, PushRequest,
 };
-use beyazmasa::server::auth::hash_password;
-use beyazmasa::server::store::NewUser;
-use beyazmasa::server::{AppState, RunningServer, spawn};
+use beyazmasa::server::RunningServer;
 
-const PASSWORD: &str = "outbox-parola-1";
+mod sync_support;
+use sync_support::{TestUser, synced_console as console};
+
+/// Two agents and GASKİ's representative.
+const USERS: &[TestUser<'static>] =
+    &[("agent", Role::Agent, &[]), ("agent2", Role::Agent, &[]), ("gaski", Role::UnitRep, &["GASKI"])];
+
+async fn server(dir: &std::path::Path) -> RunningServer {
+    sync_support::server(dir, USERS).await
+}
 
 /// A water category routed to GASKI whatever the district, so the unit
 /// representative below acts for it.
@@ -29,50 +32,6 @@ fn water_category() -> String {
         .unwrap()
         .code
         .clone()
-}
-
-async fn server(dir: &std::path::Path) -> RunningServer {
-    let state = AppState::open(&format!("sqlite://{}", dir.join("server.db").display())).await.unwrap();
-    for (name, role, units) in [
-        ("agent", Role::Agent, vec![]),
-        ("agent2", Role::Agent, vec![]),
-        ("gaski", Role::UnitRep, vec!["GASKI".into()]),
-    ] {
-        state
-            .store
-            .create_user(NewUser {
-                username: name.into(),
-                full_name: name.into(),
-                password_hash: hash_password(PASSWORD).unwrap(),
-                role,
-                units,
-                extension: None,
-            })
-            .await
-            .unwrap();
-    }
-    spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap()
-}
-
-struct Console {
-    cache: Arc<Cache>,
-    engine: SyncEngine,
-    api: ApiClient,
-    device: uuid::Uuid,
-}
-
-async fn console(dir: &std::path::Path, name: &str, server: &RunningServer, user: &str) -> Console {
-    let base = server.base_url();
-    let path = dir.join(format!("{name}.db"));
-    let probe = Cache::open(&path, LocalUser { id: uuid::Uuid::nil(), username: user.into() }).await.unwrap();
-    let device = probe.device_id().await.unwrap();
-    drop(probe);
-    let login = ApiClient::new(&base).login(user, PASSWORD, name, Some(device)).await.unwrap();
-    let cache = Arc::new(Cache::open(&path, LocalUser { id: login.user.id, username: user.into() }).await.unwrap());
-    let api = ApiClient::new(&base).with_token(login.token);
-    let engine = SyncEngine::new(cache.clone(), api.clone()).await.unwrap();
-    engine.sync_once().await.unwrap(); // a block of tracking numbers, and the snapshot
-    Console { cache, engine, api, device }
 }
 
 fn water_request(text: &str) -> NewRequest {

@@ -7,58 +7,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use beyazmasa::client::api::ApiClient;
-use beyazmasa::client::cache::{Badge, Cache, LocalUser};
+use beyazmasa::client::cache::Badge;
 use beyazmasa::client::sync::SyncEngine;
 use beyazmasa::domain::model::{Channel, RequestType};
-use beyazmasa::domain::status::Role;
 use beyazmasa::protocol::{Action, CitizenPatch, Location, NewCitizen, NewRequest};
-use beyazmasa::server::auth::hash_password;
-use beyazmasa::server::store::{NewUser, RequestFilter};
+use beyazmasa::server::store::RequestFilter;
 use beyazmasa::server::{AppState, RunningServer, spawn};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const PASSWORD: &str = "sync-parola-1";
-
-async fn server_at(db: &std::path::Path, addr: SocketAddr) -> RunningServer {
-    let state = AppState::open(&format!("sqlite://{}", db.display())).await.unwrap();
-    if state.store.user_by_username("agent").await.unwrap().is_none() {
-        for name in ["agent", "agent2"] {
-            state
-                .store
-                .create_user(NewUser {
-                    username: name.into(),
-                    full_name: name.into(),
-                    password_hash: hash_password(PASSWORD).unwrap(),
-                    role: Role::Agent,
-                    units: vec![],
-                    extension: None,
-                })
-                .await
-                .unwrap();
-        }
-    }
-    spawn(state, addr).await.unwrap()
-}
-
-struct Console {
-    cache: Arc<Cache>,
-    engine: SyncEngine,
-    api: ApiClient,
-}
-
-async fn console(dir: &std::path::Path, name: &str, base: &str, user: &str) -> Console {
-    let path = dir.join(format!("{name}.db"));
-    // Log in with this install's device id, as the console does.
-    let probe = Cache::open(&path, LocalUser { id: uuid::Uuid::nil(), username: user.into() }).await.unwrap();
-    let device = probe.device_id().await.unwrap();
-    drop(probe);
-    let login = ApiClient::new(base).login(user, PASSWORD, name, Some(device)).await.unwrap();
-    let cache = Arc::new(Cache::open(&path, LocalUser { id: login.user.id, username: user.into() }).await.unwrap());
-    let api = ApiClient::new(base).with_token(login.token);
-    let engine = SyncEngine::new(cache.clone(), api.clone()).await.unwrap();
-    Console { cache, engine, api }
-}
+mod sync_support;
+use sync_support::{AGENTS, Console, PASSWORD, console, server, server_at};
 
 fn water_request(i: usize) -> NewRequest {
     let t = beyazmasa::domain::reference::shipped_taxonomy();
@@ -102,7 +61,7 @@ async fn all_server_requests(server: &RunningServer) -> Vec<beyazmasa::protocol:
 async fn fifty_requests_filed_offline_arrive_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let server = server_at(&db, "127.0.0.1:0".parse().unwrap()).await;
+    let server = server_at(&db, "127.0.0.1:0".parse().unwrap(), AGENTS).await;
     let addr = server.addr;
     let c = console(dir.path(), "masa1", &server.base_url(), "agent").await;
     c.engine.sync_once().await.unwrap(); // gets a block of tracking numbers
@@ -124,7 +83,7 @@ async fn fifty_requests_filed_offline_arrive_exactly_once() {
     assert_eq!(badge, Badge::NotSent);
     assert_eq!(view.contacts, 1);
 
-    let server = server_at(&db, addr).await;
+    let server = server_at(&db, addr, AGENTS).await;
     let report = c.engine.sync_once().await.unwrap();
     assert_eq!(report.pushed, 75);
     assert_eq!(c.cache.counts().await.unwrap().pending, 0);
@@ -207,7 +166,7 @@ fn complete_http_request(buf: &[u8]) -> bool {
 #[tokio::test]
 async fn lost_responses_cause_no_duplicates() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let server = server(dir.path(), AGENTS).await;
     // Get a serial block directly, then talk through the faulty proxy.
     let c = console(dir.path(), "masa1", &server.base_url(), "agent").await;
     c.engine.sync_once().await.unwrap();
@@ -243,7 +202,7 @@ async fn lost_responses_cause_no_duplicates() {
 #[tokio::test]
 async fn two_consoles_converge_and_true_conflicts_are_shown() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let server = server(dir.path(), AGENTS).await;
     let a = console(dir.path(), "masa1", &server.base_url(), "agent").await;
     let b = console(dir.path(), "masa2", &server.base_url(), "agent2").await;
     a.engine.sync_once().await.unwrap();
@@ -313,7 +272,7 @@ async fn two_consoles_converge_and_true_conflicts_are_shown() {
 #[tokio::test]
 async fn a_fresh_console_bootstraps_from_a_snapshot_then_pulls_across_page_boundaries() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let server = server(dir.path(), AGENTS).await;
     let writer = console(dir.path(), "writer", &server.base_url(), "agent").await;
     writer.engine.sync_once().await.unwrap();
     for i in 0..5 {
@@ -353,7 +312,7 @@ async fn a_fresh_console_bootstraps_from_a_snapshot_then_pulls_across_page_bound
 #[tokio::test]
 async fn changes_reach_a_running_console_through_the_event_stream() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let server = server(dir.path(), AGENTS).await;
     let watcher = console(dir.path(), "watcher", &server.base_url(), "agent2").await;
     let cache = watcher.cache.clone();
     let mut status = watcher.engine.handle().status;
@@ -387,10 +346,8 @@ async fn changes_reach_a_running_console_through_the_event_stream() {
 
 /// A server that builds snapshot images whatever the size of its database.
 async fn server_with_images(dir: &std::path::Path) -> RunningServer {
-    let db = dir.join("server.db");
-    let server = server_at(&db, "127.0.0.1:0".parse().unwrap()).await;
-    let mut state = server.state.clone();
-    server.shutdown().await;
+    let mut state = AppState::open(&format!("sqlite://{}", dir.join("server.db").display())).await.unwrap();
+    sync_support::create_users(&state, AGENTS).await;
     let images = beyazmasa::server::images::Images::new(Some(dir.join("server.db.images"))).for_any_size();
     state.images = Arc::new(images);
     spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap()
@@ -628,7 +585,7 @@ async fn status_until(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_answering_500s_or_garbage_is_backed_off_and_the_console_stays_usable() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server_at(&dir.path().join("server.db"), "127.0.0.1:0".parse().unwrap()).await;
+    let server = server(dir.path(), AGENTS).await;
     let proxy = SickProxy::start(server.addr).await;
     let c = console(dir.path(), "masa1", &format!("http://{}", proxy.addr), "agent").await;
     let mut handle = c.engine.handle();

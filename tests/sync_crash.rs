@@ -9,11 +9,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use beyazmasa::domain::status::Role;
-use beyazmasa::server::auth::hash_password;
-use beyazmasa::server::store::{NewUser, RequestFilter};
+use beyazmasa::server::store::RequestFilter;
 use beyazmasa::server::{AppState, spawn};
 
-const PASSWORD: &str = "crash-parola-1";
+mod sync_support;
+use sync_support::PASSWORD;
+
 const FAULTS: [&str; 4] = ["after_local_commit", "after_push_before_ack", "after_push_applied", "mid_pull_page"];
 
 struct Drill {
@@ -79,18 +80,7 @@ async fn killed_consoles_lose_nothing_and_apply_nothing_twice() {
     let rounds: usize = std::env::var("CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let dir = tempfile::tempdir().unwrap();
     let state = AppState::open(&format!("sqlite://{}", dir.path().join("server.db").display())).await.unwrap();
-    state
-        .store
-        .create_user(NewUser {
-            username: "agent".into(),
-            full_name: "Agent".into(),
-            password_hash: hash_password(PASSWORD).unwrap(),
-            role: Role::Agent,
-            units: vec![],
-            extension: None,
-        })
-        .await
-        .unwrap();
+    sync_support::create_users(&state, &[("agent", Role::Agent, &[])]).await;
     let server = spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let base = server.base_url();
     let console_dir = dir.path().join("console");
@@ -162,18 +152,7 @@ async fn a_console_stopped_mid_image_copy_keeps_its_cache() {
     let mut state = AppState::open(&format!("sqlite://{}", dir.path().join("server.db").display())).await.unwrap();
     let images = beyazmasa::server::images::Images::new(Some(dir.path().join("server.db.images"))).for_any_size();
     state.images = std::sync::Arc::new(images);
-    state
-        .store
-        .create_user(NewUser {
-            username: "agent".into(),
-            full_name: "Agent".into(),
-            password_hash: hash_password(PASSWORD).unwrap(),
-            role: Role::Agent,
-            units: vec![],
-            extension: None,
-        })
-        .await
-        .unwrap();
+    sync_support::create_users(&state, &[("agent", Role::Agent, &[])]).await;
     let server = spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let base = server.base_url();
     let console = dir.path().join("console");
