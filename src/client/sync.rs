@@ -175,9 +175,14 @@ impl SyncEngine {
         dest.push(".image");
         let dest = std::path::PathBuf::from(dest);
         let status = &self.status;
+        let mut shown = None;
         let progress = |got: u64, total: u64| {
-            // Shown as records would be: a share of the whole.
-            status.send_modify(|s| s.bootstrap = Some((got / 1024, total / 1024)));
+            // In kilobytes, shown as a share of the whole: once per percent.
+            let percent = (got * 100).checked_div(total);
+            if percent != shown {
+                shown = percent;
+                status.send_modify(|s| s.bootstrap = Some((got / 1024, total / 1024)));
+            }
         };
         let header = match self.api.snapshot_image(self.snapshot_months, &dest, progress).await {
             Ok(Some(h)) => h,
