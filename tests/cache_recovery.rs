@@ -21,15 +21,13 @@ use beyazmasa::console::paths::Paths;
 use beyazmasa::console::runner::TaskRunner;
 use beyazmasa::console::state::Mode;
 use beyazmasa::console::update;
-use beyazmasa::domain::model::{Channel, RequestType};
 use beyazmasa::domain::tracking::TrackingNumber;
-use beyazmasa::protocol::{Action, EventKind, Location, NewCitizen, NewRequest, PushRequest, Request};
-use beyazmasa::server::store::RequestFilter;
+use beyazmasa::protocol::{Action, EventKind, NewCitizen, NewRequest, PushRequest, Request};
 use beyazmasa::server::{AppState, RunningServer, demo, spawn};
 use sqlx::{ConnectOptions, Connection};
 
 mod sync_support;
-use sync_support::{AGENTS, Console, PASSWORD, synced_console as console};
+use sync_support::{AGENTS, Console, PASSWORD, all_server_requests, synced_console as console, water_request};
 
 async fn server(dir: &Path) -> RunningServer {
     sync_support::server(dir, AGENTS).await
@@ -44,23 +42,9 @@ async fn restart(c: Console) -> (Console, Option<Recovery>) {
     (Console { cache, engine, ..c }, recovery)
 }
 
+/// A request with a description of some length, as agents write them.
 fn request(text: &str) -> NewRequest {
-    let t = beyazmasa::domain::reference::shipped_taxonomy();
-    let cat = t.categories.iter().find(|c| c.default_unit == "GASKI" && !c.emergency).unwrap();
-    NewRequest {
-        location: Some(Location {
-            district: "SAHINBEY".into(),
-            neighbourhood: Some("Karataş".into()),
-            ..Default::default()
-        }),
-        // A description of some length, as agents write them.
-        ..NewRequest::new(
-            RequestType::Complaint,
-            Channel::Line153,
-            &cat.code,
-            &format!("{text}: {}", "su yok ".repeat(40)),
-        )
-    }
+    water_request(&format!("{text}: {}", "su yok ".repeat(40)))
 }
 
 /// Another agent's requests on the server, for the snapshot to bring.
@@ -75,21 +59,6 @@ async fn server_requests(dir: &Path, server: &RunningServer, n: usize) {
     other.engine.sync_once().await.unwrap();
     assert_eq!(other.cache.counts().await.unwrap().pending, 0);
     other.cache.close().await;
-}
-
-async fn all_server_requests(server: &RunningServer) -> Vec<Request> {
-    let mut out = Vec::new();
-    let mut before = None;
-    loop {
-        let filter = RequestFilter { limit: 500, before_id: before, ..Default::default() };
-        let page = server.state.store.list_requests(&filter).await.unwrap();
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(c) => before = Some(c.parse().unwrap()),
-            None => break,
-        }
-    }
-    out
 }
 
 /// Each of `filed` is on the server once, under its own id and tracking

@@ -4,15 +4,12 @@
 //! changes go out) or retried (sent again, decided afresh, applied once).
 
 use beyazmasa::client::cache::{Badge, OutboxState};
-use beyazmasa::domain::model::{Channel, RequestType};
 use beyazmasa::domain::status::{Role, Status};
-use beyazmasa::protocol::{
-    Action, CitizenPatch, EventKind, Location, Mutation, NewCitizen, NewRequest, Outcome, PushRequest,
-};
+use beyazmasa::protocol::{Action, CitizenPatch, EventKind, Mutation, NewCitizen, NewRequest, Outcome, PushRequest};
 use beyazmasa::server::RunningServer;
 
 mod sync_support;
-use sync_support::{TestUser, synced_console as console};
+use sync_support::{TestUser, synced_console as console, water_request};
 
 /// Two agents and GASKİ's representative.
 const USERS: &[TestUser<'static>] =
@@ -20,29 +17,6 @@ const USERS: &[TestUser<'static>] =
 
 async fn server(dir: &std::path::Path) -> RunningServer {
     sync_support::server(dir, USERS).await
-}
-
-/// A water category routed to GASKI whatever the district, so the unit
-/// representative below acts for it.
-fn water_category() -> String {
-    let t = beyazmasa::domain::reference::shipped_taxonomy();
-    t.categories
-        .iter()
-        .find(|c| c.default_unit == "GASKI" && c.district_units.is_empty() && !c.emergency && !c.out_of_remit)
-        .unwrap()
-        .code
-        .clone()
-}
-
-fn water_request(text: &str) -> NewRequest {
-    NewRequest {
-        location: Some(Location {
-            district: "SAHINBEY".into(),
-            neighbourhood: Some("Karataş".into()),
-            ..Default::default()
-        }),
-        ..NewRequest::new(RequestType::Complaint, Channel::Line153, &water_category(), text)
-    }
 }
 
 #[tokio::test]

@@ -9,52 +9,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use beyazmasa::client::api::ApiClient;
 use beyazmasa::client::cache::Badge;
 use beyazmasa::client::sync::SyncEngine;
-use beyazmasa::domain::model::{Channel, RequestType};
-use beyazmasa::protocol::{Action, CitizenPatch, Location, NewCitizen, NewRequest};
-use beyazmasa::server::store::RequestFilter;
+use beyazmasa::protocol::{Action, CitizenPatch, NewCitizen, NewRequest};
 use beyazmasa::server::{AppState, RunningServer, spawn};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 mod sync_support;
-use sync_support::{AGENTS, Console, PASSWORD, console, server, server_at};
+use sync_support::{AGENTS, Console, PASSWORD, all_server_requests, console, server, server_at};
 
+/// The `i`th request filed offline in these tests, with a minute's call.
 fn water_request(i: usize) -> NewRequest {
-    let t = beyazmasa::domain::reference::shipped_taxonomy();
-    let cat = t.categories.iter().find(|c| c.default_unit == "GASKI" && !c.emergency).unwrap();
     NewRequest {
-        location: Some(Location {
-            district: "SAHINBEY".into(),
-            neighbourhood: Some("Karataş".into()),
-            ..Default::default()
-        }),
-        call_seconds: Some(60),
-        ..NewRequest::new(
-            RequestType::Complaint,
-            Channel::Line153,
-            &cat.code,
-            &format!("Çevrim dışı başvuru {i}: su yok"),
-        )
+        call_seconds: Some(60), ..sync_support::water_request(&format!("Çevrim dışı başvuru {i}: su yok"))
     }
-}
-
-async fn all_server_requests(server: &RunningServer) -> Vec<beyazmasa::protocol::Request> {
-    let mut out = Vec::new();
-    let mut before = None;
-    loop {
-        let page = server
-            .state
-            .store
-            .list_requests(&RequestFilter { limit: 500, before_id: before, ..Default::default() })
-            .await
-            .unwrap();
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(c) => before = Some(c.parse().unwrap()),
-            None => break,
-        }
-    }
-    out
 }
 
 #[tokio::test]

@@ -9,11 +9,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use beyazmasa::domain::status::Role;
-use beyazmasa::server::store::RequestFilter;
 use beyazmasa::server::{AppState, spawn};
 
 mod sync_support;
-use sync_support::PASSWORD;
+use sync_support::{PASSWORD, all_server_requests};
 
 const FAULTS: [&str; 4] = ["after_local_commit", "after_push_before_ack", "after_push_applied", "mid_pull_page"];
 
@@ -113,19 +112,7 @@ async fn killed_consoles_lose_nothing_and_apply_nothing_twice() {
     assert_eq!(summary, "PENDING 0 REJECTED 0 CONFLICT 0", "the final sync left work behind");
     assert!(d.saved.len() >= rounds / 4, "too few requests were saved to mean anything: {}", d.saved.len());
 
-    let page = server.state.store.list_requests(&RequestFilter { limit: 500, ..Default::default() }).await.unwrap();
-    let mut all = page.items;
-    let mut cursor = page.next_cursor;
-    while let Some(c) = cursor {
-        let p = server
-            .state
-            .store
-            .list_requests(&RequestFilter { limit: 500, before_id: Some(c.parse().unwrap()), ..Default::default() })
-            .await
-            .unwrap();
-        all.extend(p.items);
-        cursor = p.next_cursor;
-    }
+    let all = all_server_requests(&server).await;
     let on_server: HashMap<String, _> = all.iter().map(|r| (r.id.to_string(), r)).collect();
     for (id, no) in &d.saved {
         let r = on_server.get(id).unwrap_or_else(|| panic!("saved request {no} was lost"));
@@ -208,11 +195,11 @@ async fn a_console_stopped_mid_image_copy_keeps_its_cache() {
     })
     .await
     .unwrap();
-    let all = server.state.store.list_requests(&RequestFilter { limit: 500, ..Default::default() }).await.unwrap();
-    assert_eq!(all.items.len(), 28, "20 + 3 + 5 requests, each once");
+    let all = all_server_requests(&server).await;
+    assert_eq!(all.len(), 28, "20 + 3 + 5 requests, each once");
     assert_eq!(cache_requests, 28, "the console holds them all");
     for (id, no) in &d.saved {
-        let r = all.items.iter().find(|r| r.id.to_string() == *id).unwrap_or_else(|| panic!("{no} lost"));
+        let r = all.iter().find(|r| r.id.to_string() == *id).unwrap_or_else(|| panic!("{no} lost"));
         assert_eq!(&r.tracking_no, no);
     }
 }

@@ -10,9 +10,11 @@ use std::sync::Arc;
 use beyazmasa::client::api::ApiClient;
 use beyazmasa::client::cache::{Cache, LocalUser};
 use beyazmasa::client::sync::SyncEngine;
+use beyazmasa::domain::model::{Channel, RequestType};
 use beyazmasa::domain::status::Role;
+use beyazmasa::protocol::{Location, NewRequest, Request};
 use beyazmasa::server::auth::hash_password;
-use beyazmasa::server::store::NewUser;
+use beyazmasa::server::store::{NewUser, RequestFilter};
 use beyazmasa::server::{AppState, RunningServer, spawn};
 
 pub const PASSWORD: &str = "sync-parola-1";
@@ -85,4 +87,43 @@ pub async fn synced_console(dir: &Path, name: &str, server: &RunningServer, user
     let c = console(dir, name, &server.base_url(), username).await;
     c.engine.sync_once().await.unwrap();
     c
+}
+
+/// A water category GASKİ handles whatever the district.
+pub fn water_category() -> String {
+    let t = beyazmasa::domain::reference::shipped_taxonomy();
+    t.categories
+        .iter()
+        .find(|c| c.default_unit == "GASKI" && c.district_units.is_empty() && !c.emergency && !c.out_of_remit)
+        .unwrap()
+        .code
+        .clone()
+}
+
+/// A complaint on line 153 about water in Karataş (Şahinbey), for GASKİ.
+pub fn water_request(text: &str) -> NewRequest {
+    NewRequest {
+        location: Some(Location {
+            district: "SAHINBEY".into(),
+            neighbourhood: Some("Karataş".into()),
+            ..Default::default()
+        }),
+        ..NewRequest::new(RequestType::Complaint, Channel::Line153, &water_category(), text)
+    }
+}
+
+/// Every request on the server, page by page.
+pub async fn all_server_requests(server: &RunningServer) -> Vec<Request> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let filter = RequestFilter { limit: 500, before_id: before, ..Default::default() };
+        let page = server.state.store.list_requests(&filter).await.unwrap();
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => before = Some(c.parse().unwrap()),
+            None => break,
+        }
+    }
+    out
 }
