@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::common::{clean, empty_pane, pane_block, popup};
+use super::common::{clean, cut, empty_pane, pane_block, popup};
 use crate::client::cache::Badge;
 use crate::console::action::Action;
 use crate::console::call::{self, Caller, FormError, FormField, NewCallerError, NewCallerField, NewCallerForm, Pick};
@@ -44,16 +44,6 @@ fn key_in(state: &State, pane: Pane, action: Action) -> String {
     use crate::console::keymap::Context;
     let chain = [Context::Pane(pane), Context::Screen(pane.screen()), Context::Global];
     state.keymap.keys_for(&chain, action).map(|k| k.to_string()).unwrap_or_else(|| "—".into())
-}
-
-/// Cuts `s` to `width` characters, marking the cut.
-fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 fn focused(state: &State, pane: Pane) -> bool {
@@ -122,7 +112,7 @@ fn input_span(input: &LineInput, placeholder: &str, focused: bool, width: usize,
     }
     let text = if input.is_empty() && !focused { placeholder.to_string() } else { clean(input.text()).into_owned() };
     let pad = width.saturating_sub(text.chars().count());
-    Span::styled(format!("{}{}", fit(&text, width), " ".repeat(pad)), style)
+    Span::styled(format!("{}{}", cut(&text, width), " ".repeat(pad)), style)
 }
 
 fn set_cursor(frame: &mut Frame, area: Rect, x: usize, row: u16) {
@@ -185,11 +175,11 @@ fn render_search(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             let room = width.saturating_sub(open.chars().count());
             let pad = room.saturating_sub(text.chars().count());
             lines.push(Line::from(vec![
-                Span::styled(format!("{}{}", fit(&text, room), " ".repeat(pad)), base),
+                Span::styled(format!("{}{}", cut(&text, room), " ".repeat(pad)), base),
                 Span::styled(open, base.patch(theme.style(Token::SlaWarning))),
             ]));
             if two_lines {
-                lines.push(Line::styled(fit(&format!("  {place}"), width), base.patch(theme.style(Token::TextDim))));
+                lines.push(Line::styled(cut(&format!("  {place}"), width), base.patch(theme.style(Token::TextDim))));
             }
         }
     }
@@ -225,7 +215,7 @@ fn render_history(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let street = [a.street.as_deref(), a.number.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" No ");
         let text = format!("{} / {} {}", district_name(&a.district), a.neighbourhood, street);
         let room = width.saturating_sub(second.iter().map(Span::width).sum());
-        second.push(Span::styled(fit(&clean(&text), room), theme.style(Token::TextDim)));
+        second.push(Span::styled(cut(&clean(&text), room), theme.style(Token::TextDim)));
     }
     if !second.is_empty() {
         lines.push(Line::from(second));
@@ -238,7 +228,7 @@ fn render_history(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Text::HistoryHint,
             &[&key_in(state, Pane::CallHistory, Action::AddNote), &key_in(state, Pane::CallHistory, Action::AskUpdate)],
         );
-        lines.push(Line::styled(fit(&hint, width), theme.style(Token::Hint)));
+        lines.push(Line::styled(cut(&hint, width), theme.style(Token::Hint)));
         let visible = (inner.height as usize).saturating_sub(lines.len()) / 2;
         let first = c.history_sel.saturating_sub(visible.saturating_sub(1));
         for (i, (r, badge)) in c.history.iter().enumerate().skip(first).take(visible.max(1)) {
@@ -261,13 +251,13 @@ fn render_history(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             let room = width.saturating_sub(badge.width() + 1);
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("{} ", fit(&head, room)),
+                    format!("{} ", cut(&head, room)),
                     base.patch(if open { theme.style(Token::SlaWarning) } else { Style::default() }),
                 ),
                 badge,
             ]));
             let note = call::last_note(r).unwrap_or(&r.description);
-            lines.push(Line::styled(format!("    {}", fit(&clean(note).replace('\n', " "), width - 4)), base));
+            lines.push(Line::styled(format!("    {}", cut(&clean(note).replace('\n', " "), width - 4)), base));
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -308,7 +298,7 @@ fn pick_span(pick: &Pick, focused: bool, width: usize, state: &State, theme: &Th
             style = style.patch(theme.style(Token::InputFocused));
         }
         let pad = width.saturating_sub(text.chars().count());
-        return Span::styled(format!("{}{}", fit(&text, width), " ".repeat(pad)), style);
+        return Span::styled(format!("{}{}", cut(&text, width), " ".repeat(pad)), style);
     }
     input_span(&pick.input, "", focused, width, theme)
 }
@@ -460,12 +450,12 @@ fn render_form(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let warn = format!(" ⚠ {} ", lang.t(Text::EmergencyWarning));
         row(
             frame,
-            Line::styled(fit(&warn, width), theme.style(Token::SlaBreached).patch(theme.style(Token::Selection))),
+            Line::styled(cut(&warn, width), theme.style(Token::SlaBreached).patch(theme.style(Token::Selection))),
         );
     } else if c.busy {
         row(frame, Line::styled(lang.t(Text::Saving), theme.style(Token::TextDim)));
     } else if let Some(e) = &c.error {
-        row(frame, Line::styled(fit(&lang.f(Text::SaveFailed, &[&clean(e)]), width), theme.style(Token::Error)));
+        row(frame, Line::styled(cut(&lang.f(Text::SaveFailed, &[&clean(e)]), width), theme.style(Token::Error)));
     }
 
     if !has_focus {
@@ -516,7 +506,7 @@ fn render_options(frame: &mut Frame, inner: Rect, y: u16, x: usize, pick: &Pick,
         .take(height as usize)
         .map(|(i, o)| {
             let style = if i == pick.sel { theme.style(Token::Selection) } else { theme.style(Token::Popup) };
-            let text = fit(&o.label, width as usize - 1);
+            let text = cut(&o.label, width as usize - 1);
             let pad = (width as usize).saturating_sub(text.chars().count() + 1);
             Line::styled(format!(" {text}{}", " ".repeat(pad)), style)
         })
@@ -581,7 +571,7 @@ fn render_nearby(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         lines.push(Line::styled(state.lang.t(Text::NearbyNone), theme.style(Token::Empty)));
     } else {
         let hint = state.lang.f(Text::NearbyHint, &[&key_in(state, Pane::CallNearby, Action::CoReport)]);
-        lines.push(Line::styled(fit(&hint, width), theme.style(Token::Hint)));
+        lines.push(Line::styled(cut(&hint, width), theme.style(Token::Hint)));
         let has_focus = focused(state, Pane::CallNearby);
         let visible = (inner.height as usize).saturating_sub(1).max(1);
         let first = c.nearby_sel.saturating_sub(visible - 1);
@@ -601,7 +591,7 @@ fn render_nearby(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 reporters,
                 clean(&r.description).replace('\n', " ")
             );
-            lines.push(Line::styled(fit(&text, width), base));
+            lines.push(Line::styled(cut(&text, width), base));
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -634,7 +624,7 @@ pub fn render_new_caller(frame: &mut Frame, area: Rect, state: &State, form: &Ne
             NewCallerError::Save(r) => lang.f(Text::SaveFailed, &[&clean(r)]),
         });
         lines.push(match error {
-            Some(e) => Line::styled(format!("{}{}", " ".repeat(lw), fit(&e, vw)), theme.style(Token::Error)),
+            Some(e) => Line::styled(format!("{}{}", " ".repeat(lw), cut(&e, vw)), theme.style(Token::Error)),
             None => Line::raw(""),
         });
     }

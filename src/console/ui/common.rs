@@ -23,6 +23,23 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 }
 
 /// A pane's frame: its title, drawn focused or not. Returns the inside.
+/// Cuts `s` to `width` characters, marking the cut with `…`.
+pub fn cut(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// [`cut`], padded with spaces to `width` characters: a table cell.
+pub fn fit(s: &str, width: usize) -> String {
+    let out = cut(s, width);
+    let n = out.chars().count();
+    out + &" ".repeat(width.saturating_sub(n))
+}
+
 pub fn pane_block(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pane) -> Rect {
     let focused = state.modal.is_none() && state.focused_pane() == pane;
     let (border, title) = if focused {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::call::{age, badge_span, category_name, status_label, timeline_lines};
-use super::common::{clean, empty_pane, pane_block, popup};
+use super::common::{clean, empty_pane, fit, pane_block, popup};
 use crate::client::cache::Badge;
 use crate::console::action::Action;
 use crate::console::i18n::{Lang, Text};
@@ -22,16 +22,6 @@ use crate::domain::places::Gazetteer;
 
 fn key_in(state: &State, chain: &[Context], action: Action) -> String {
     state.keymap.keys_for(chain, action).map(|k| k.to_string()).unwrap_or_else(|| "—".into())
-}
-
-fn fit(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        return format!("{s}{}", " ".repeat(width - n));
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// "3 sa 20 dk" of working time.

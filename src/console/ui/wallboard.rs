@@ -9,23 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline, Wrap};
 
 use super::call::{category_name, status_label};
-use super::common::{clean, empty_pane, pane_block};
+use super::common::{clean, empty_pane, fit, pane_block};
 use crate::console::i18n::{Lang, Text};
 use crate::console::nav::Pane;
 use crate::console::state::State;
 use crate::console::theme::{Theme, Token};
 use crate::console::wallboard::listed;
 use crate::protocol::stats::{CallState, RequestSummary, Wallboard};
-
-fn fit(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        return format!("{s}{}", " ".repeat(width - n));
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
 
 fn right(s: &str, width: usize) -> String {
     format!("{s:>width$}")
