@@ -25,6 +25,7 @@ use beyazmasa::domain::reference::{Category, Taxonomy};
 use beyazmasa::domain::status::{Role, Status};
 use beyazmasa::domain::tracking::TrackingNumber;
 use beyazmasa::server::auth::hash_password;
+use beyazmasa::server::demo::{self, Weighted};
 use beyazmasa::server::stats::{self, Scope};
 use beyazmasa::server::store::NewUser;
 use beyazmasa::server::{AppState, spawn};
@@ -60,28 +61,6 @@ fn main() {
     rt.block_on(run());
 }
 
-struct Picker<T> {
-    items: Vec<T>,
-    cumulative: Vec<u64>,
-}
-
-impl<T> Picker<T> {
-    fn new(pairs: impl IntoIterator<Item = (T, u64)>) -> Picker<T> {
-        let (mut items, mut cumulative, mut total) = (Vec::new(), Vec::new(), 0);
-        for (item, w) in pairs {
-            total += w.max(1);
-            items.push(item);
-            cumulative.push(total);
-        }
-        Picker { items, cumulative }
-    }
-
-    fn pick(&self, rng: &mut StdRng) -> &T {
-        let x = rng.random_range(0..*self.cumulative.last().unwrap());
-        &self.items[self.cumulative.partition_point(|&c| c <= x)]
-    }
-}
-
 /// One request row as the store writes it (`put_request`), with its events.
 struct Row {
     id: Uuid,
@@ -112,10 +91,10 @@ type Event = (&'static str, Option<Status>, Option<String>, DateTime<Utc>);
 struct Generator {
     rng: StdRng,
     taxonomy: Taxonomy,
-    places: Picker<(String, String)>,
-    categories: Picker<usize>,
-    channels: Picker<Channel>,
-    hours: Picker<u32>,
+    places: Weighted<(String, String)>,
+    categories: Weighted<usize>,
+    channels: Weighted<Channel>,
+    hours: Weighted<u32>,
     agents: Vec<Uuid>,
 }
 
@@ -123,7 +102,7 @@ impl Generator {
     fn new(seed: u64, agents: Vec<Uuid>) -> Generator {
         let taxonomy = beyazmasa::domain::reference::shipped_taxonomy();
         let places = beyazmasa::domain::reference::shipped_places();
-        let categories = Picker::new(taxonomy.categories.iter().enumerate().map(|(i, c)| {
+        let categories = Weighted::new(taxonomy.categories.iter().enumerate().map(|(i, c)| {
             let w = match c.group.as_str() {
                 "su" | "temizlik" | "yol" => 40,
                 "kanalizasyon" | "ulasim" | "park" | "zabita" => 25,
@@ -134,27 +113,16 @@ impl Generator {
         }));
         Generator {
             rng: StdRng::seed_from_u64(seed),
-            places: Picker::new(places.districts.iter().flat_map(|d| {
+            places: Weighted::new(places.districts.iter().flat_map(|d| {
                 d.neighbourhoods
                     .iter()
                     .map(move |n| ((d.code.clone(), n.name.clone()), u64::from(n.population.unwrap_or(200))))
             })),
             categories,
             taxonomy,
-            channels: Picker::new([
-                (Channel::Line153, 55),
-                (Channel::Line185, 12),
-                (Channel::Line188, 3),
-                (Channel::Line444, 8),
-                (Channel::Web, 8),
-                (Channel::Sms, 3),
-                (Channel::Email, 3),
-                (Channel::Social, 5),
-                (Channel::Chat, 2),
-                (Channel::WalkIn, 1),
-            ]),
+            channels: Weighted::new(demo::CHANNEL_MIX),
             // Local hours: quiet at night, busiest in office hours.
-            hours: Picker::new((0..24).map(|h| {
+            hours: Weighted::new((0..24).map(|h| {
                 let w = match h {
                     0..=6 => 2,
                     7 | 22 | 23 => 5,
@@ -168,9 +136,7 @@ impl Generator {
     }
 
     fn uuid_at(&mut self, t: DateTime<Utc>) -> Uuid {
-        let mut rand = [0u8; 10];
-        self.rng.fill_bytes(&mut rand);
-        uuid::Builder::from_unix_timestamp_millis(t.timestamp_millis() as u64, &rand).into_uuid()
+        demo::det_uuid(&mut self.rng, t)
     }
 
     /// A filing time on a local day (midnight `day_start`), never after `now`.

@@ -66,14 +66,29 @@ struct Names {
     streets: Vec<String>,
 }
 
+/// How filings split over the channels, in parts: most come by phone on
+/// 153.
+pub const CHANNEL_MIX: [(Channel, u64); 10] = [
+    (Channel::Line153, 55),
+    (Channel::Line185, 12),
+    (Channel::Line188, 3),
+    (Channel::Line444, 8),
+    (Channel::Web, 8),
+    (Channel::Sms, 3),
+    (Channel::Email, 3),
+    (Channel::Social, 5),
+    (Channel::Chat, 2),
+    (Channel::WalkIn, 1),
+];
+
 /// Picks from weighted items with one uniform draw.
-struct Weighted<T> {
+pub struct Weighted<T> {
     items: Vec<T>,
     cumulative: Vec<u64>,
 }
 
 impl<T> Weighted<T> {
-    fn new(pairs: impl IntoIterator<Item = (T, u64)>) -> Weighted<T> {
+    pub fn new(pairs: impl IntoIterator<Item = (T, u64)>) -> Weighted<T> {
         let mut items = Vec::new();
         let mut cumulative = Vec::new();
         let mut total = 0;
@@ -85,7 +100,7 @@ impl<T> Weighted<T> {
         Weighted { items, cumulative }
     }
 
-    fn pick(&self, rng: &mut StdRng) -> &T {
+    pub fn pick(&self, rng: &mut StdRng) -> &T {
         let total = *self.cumulative.last().expect("non-empty");
         let x = rng.random_range(0..total);
         let i = self.cumulative.partition_point(|&c| c <= x);
@@ -93,7 +108,8 @@ impl<T> Weighted<T> {
     }
 }
 
-fn det_uuid(rng: &mut StdRng, at: DateTime<Utc>) -> Uuid {
+/// A version 7 id at `at`, its random part from `rng` (repeatable).
+pub fn det_uuid(rng: &mut StdRng, at: DateTime<Utc>) -> Uuid {
     let mut rand = [0u8; 10];
     rng.fill_bytes(&mut rand);
     uuid::Builder::from_unix_timestamp_millis(at.timestamp_millis() as u64, &rand).into_uuid()
@@ -293,18 +309,7 @@ pub async fn generate(
         (RequestType::Report, 5),
         (RequestType::Thanks, 5),
     ]);
-    let channels = Weighted::new([
-        (Channel::Line153, 55),
-        (Channel::Line185, 12),
-        (Channel::Line188, 3),
-        (Channel::Line444, 8),
-        (Channel::Web, 8),
-        (Channel::Sms, 3),
-        (Channel::Email, 3),
-        (Channel::Social, 5),
-        (Channel::Chat, 2),
-        (Channel::WalkIn, 1),
-    ]);
+    let channels = Weighted::new(CHANNEL_MIX);
     let first_serial = {
         let mut tx = store.begin().await?;
         let s = tx.allocate_serials(opts.requests.max(1)).await?;
